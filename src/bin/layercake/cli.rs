@@ -1,0 +1,196 @@
+//! The command line: `inspect` (text or JSON) and `ls`.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use layercake::report::Image;
+use layercake::tree::write_layer_listing;
+use layercake::{dissect, dissect_stream, Dissection, Event, Options, Severity};
+
+use crate::text;
+
+#[derive(Parser)]
+#[command(
+    name = "layercake",
+    version,
+    about = "Look inside saved container images (docker save, podman save, OCI layouts)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Summarise an image archive: images, config, history, layers, digests.
+    Inspect {
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The archive ("-" reads standard input in one pass).
+        file: PathBuf,
+    },
+    /// List the merged filesystem of an image, or one layer's entries.
+    Ls {
+        /// Which image of the archive (0-based, as `inspect` numbers them).
+        #[arg(long)]
+        image: Option<usize>,
+        /// Pick the image for this platform: os/arch[/variant].
+        #[arg(long)]
+        platform: Option<String>,
+        /// List this layer's entries (0 is the base layer) instead of the merged tree.
+        #[arg(long)]
+        layer: Option<usize>,
+        /// The archive ("-" reads standard input in one pass).
+        file: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("layercake: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let d = match cli.command {
+        Command::Inspect { json, file } => {
+            let d = read(&file, !json)?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &d.report).map_err(|e| e.to_string())?;
+                writeln!(out).map_err(|e| e.to_string())?;
+            } else {
+                text::write_report(&mut out, &file.display().to_string(), &d)
+                    .map_err(|e| e.to_string())?;
+            }
+            d
+        }
+        Command::Ls {
+            image,
+            platform,
+            layer,
+            file,
+        } => {
+            let d = read(&file, true)?;
+            let i = pick_image(&d.report.images, image, platform.as_deref())?;
+            let tree = d.tree(i);
+            let written = match layer {
+                None => tree.write_listing(&mut out),
+                Some(l) => {
+                    let entries = d.layer_entries(i);
+                    let e = entries.get(l).ok_or_else(|| {
+                        format!(
+                            "layer {l} does not exist: image {i} has {} layers",
+                            entries.len()
+                        )
+                    })?;
+                    write_layer_listing(&mut out, e, Some((&tree, l)))
+                }
+            };
+            written.map_err(|e| e.to_string())?;
+            d
+        }
+    };
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(match d.report.worst() {
+        Some(Severity::Warning) | Some(Severity::Error) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+fn pick_image(
+    images: &[Image],
+    index: Option<usize>,
+    platform: Option<&str>,
+) -> Result<usize, String> {
+    if images.is_empty() {
+        return Err("the archive holds no image".into());
+    }
+    if let Some(i) = index {
+        if i >= images.len() {
+            return Err(format!(
+                "image {i} does not exist: the archive holds {} images",
+                images.len()
+            ));
+        }
+        return Ok(i);
+    }
+    if let Some(p) = platform {
+        return images
+            .iter()
+            .position(|img| !img.is_artifact() && platform_matches(img, p))
+            .ok_or_else(|| {
+                let have: Vec<String> = images.iter().map(|i| i.platform.label()).collect();
+                format!(
+                    "no image for platform {p}; the archive has {}",
+                    have.join(", ")
+                )
+            });
+    }
+    Ok(images.iter().position(|i| !i.is_artifact()).unwrap_or(0))
+}
+
+/// "linux/arm64" matches linux/arm64 and linux/arm64/v8.
+fn platform_matches(img: &Image, want: &str) -> bool {
+    let mut parts = want.split('/');
+    let (os, arch, variant) = (parts.next(), parts.next(), parts.next());
+    img.platform.os.as_deref() == os
+        && img.platform.architecture.as_deref() == arch
+        && (variant.is_none() || img.platform.variant.as_deref() == variant)
+}
+
+fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
+    let bar = io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut layers_done = 0u64;
+    let mut sink = |e: Event<'_>| {
+        let Some(bar) = &bar else { return };
+        match e {
+            Event::Progress { read, total } => {
+                if let Some(t) = total {
+                    bar.set_length(t);
+                }
+                bar.set_position(read);
+            }
+            Event::LayerDone { .. } => {
+                layers_done += 1;
+                bar.set_message(format!("{layers_done} layers"));
+            }
+            _ => {}
+        }
+    };
+    let opts = Options {
+        keep_entries,
+        ..Options::default()
+    };
+    let result = if path.as_os_str() == "-" {
+        dissect_stream(io::stdin().lock(), None, &opts, &mut sink)
+    } else {
+        let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        dissect(BufReader::with_capacity(1 << 20, file), &opts, &mut sink)
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    result.map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,287 @@
+//! Content digests (`sha256:<hex>`), hashing, and verification results.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest as _, Sha256, Sha512};
+
+/// The hash algorithms OCI digests use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Algorithm {
+    Sha256,
+    Sha512,
+}
+
+impl Algorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha256 => "sha256",
+            Algorithm::Sha512 => "sha512",
+        }
+    }
+
+    fn hex_len(self) -> usize {
+        match self {
+            Algorithm::Sha256 => 64,
+            Algorithm::Sha512 => 128,
+        }
+    }
+}
+
+/// A validated content digest such as `sha256:e3b0c442…`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest {
+    algorithm: Algorithm,
+    hex: String,
+}
+
+/// Why a string is not a digest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DigestError {
+    #[error("digest {0:?} has no algorithm prefix, should be like \"sha256:<hex>\"")]
+    NoAlgorithm(String),
+    #[error("digest algorithm is {0:?}, should be sha256 or sha512")]
+    UnknownAlgorithm(String),
+    #[error("digest {digest:?} has {found} hex digits, should have {expected}")]
+    BadLength {
+        digest: String,
+        found: usize,
+        expected: usize,
+    },
+    #[error("digest {0:?} holds a character that is not lowercase hex")]
+    NotHex(String),
+}
+
+impl Digest {
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The hex part, without the algorithm.
+    pub fn hex(&self) -> &str {
+        &self.hex
+    }
+
+    /// A short form for display: the first 12 hex digits.
+    pub fn short(&self) -> &str {
+        &self.hex[..12]
+    }
+
+    /// The path of this blob inside an OCI image layout.
+    pub fn blob_path(&self) -> String {
+        format!("blobs/{}/{}", self.algorithm.name(), self.hex)
+    }
+
+    /// Parses a bare hex string as a sha256 digest (docker's legacy ids).
+    pub fn from_sha256_hex(hex: &str) -> Result<Digest, DigestError> {
+        format!("sha256:{hex}").parse()
+    }
+
+    pub fn sha256_of(bytes: &[u8]) -> Digest {
+        let mut h = Hasher::new(Algorithm::Sha256);
+        h.update(bytes);
+        h.finish()
+    }
+}
+
+impl FromStr for Digest {
+    type Err = DigestError;
+
+    fn from_str(s: &str) -> Result<Digest, DigestError> {
+        let (alg, hex) = s
+            .split_once(':')
+            .ok_or_else(|| DigestError::NoAlgorithm(s.to_string()))?;
+        let algorithm = match alg {
+            "sha256" => Algorithm::Sha256,
+            "sha512" => Algorithm::Sha512,
+            other => return Err(DigestError::UnknownAlgorithm(other.to_string())),
+        };
+        if hex.len() != algorithm.hex_len() {
+            return Err(DigestError::BadLength {
+                digest: s.to_string(),
+                found: hex.len(),
+                expected: algorithm.hex_len(),
+            });
+        }
+        if !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(DigestError::NotHex(s.to_string()));
+        }
+        Ok(Digest {
+            algorithm,
+            hex: hex.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm.name(), self.hex)
+    }
+}
+
+impl Serialize for Digest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Digest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Digest, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An incremental hasher for one algorithm.
+#[derive(Clone)]
+pub enum Hasher {
+    Sha256(Sha256),
+    Sha512(Box<Sha512>),
+}
+
+impl Hasher {
+    pub fn new(algorithm: Algorithm) -> Hasher {
+        match algorithm {
+            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+            Algorithm::Sha512 => Hasher::Sha512(Box::new(Sha512::new())),
+        }
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(bytes),
+            Hasher::Sha512(h) => h.update(bytes),
+        }
+    }
+
+    pub fn finish(self) -> Digest {
+        let (algorithm, bytes): (Algorithm, Vec<u8>) = match self {
+            Hasher::Sha256(h) => (Algorithm::Sha256, h.finalize().to_vec()),
+            Hasher::Sha512(h) => (Algorithm::Sha512, h.finalize().to_vec()),
+        };
+        Digest {
+            algorithm,
+            hex: to_hex(&bytes),
+        }
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// The outcome of checking one digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Check {
+    /// The content hashes to the digest that names it.
+    Verified { digest: Digest },
+    /// The content hashes to something else.
+    Mismatch { expected: Digest, actual: Digest },
+    /// Nothing to compare against, or the content could not be read whole.
+    NotChecked { reason: String },
+}
+
+impl Check {
+    /// Compares an expected digest (if any) against what was computed (if anything).
+    pub fn compare(expected: Option<&Digest>, actual: Option<&Digest>) -> Check {
+        match (expected, actual) {
+            (Some(e), Some(a)) if e == a => Check::Verified { digest: a.clone() },
+            (Some(e), Some(a)) if e.algorithm() != a.algorithm() => Check::NotChecked {
+                reason: format!("{} digests are not computed", e.algorithm().name()),
+            },
+            (Some(e), Some(a)) => Check::Mismatch {
+                expected: e.clone(),
+                actual: a.clone(),
+            },
+            (None, _) => Check::NotChecked {
+                reason: "no digest to compare against".into(),
+            },
+            (Some(_), None) => Check::NotChecked {
+                reason: "content could not be read whole".into(),
+            },
+        }
+    }
+
+    /// `Some(true)` when verified, `Some(false)` on a mismatch, `None` when not checked.
+    pub fn verified(&self) -> Option<bool> {
+        match self {
+            Check::Verified { .. } => Some(true),
+            Check::Mismatch { .. } => Some(false),
+            Check::NotChecked { .. } => None,
+        }
+    }
+}
+
+/// Folds several checks into one verdict: any mismatch is false, else any
+/// verified is true, else not checked (None).
+pub fn verdict<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Option<bool> {
+    let mut result = None;
+    for c in checks {
+        match c.verified() {
+            Some(false) => return Some(false),
+            Some(true) => result = Some(true),
+            None => {}
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints() {
+        let d: Digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            .parse()
+            .unwrap();
+        assert_eq!(d, Digest::sha256_of(b""));
+        assert_eq!(d.short(), "e3b0c44298fc");
+        assert_eq!(d.blob_path(), format!("blobs/sha256/{}", d.hex()));
+    }
+
+    #[test]
+    fn rejects_bad_digests() {
+        assert!(matches!(
+            "e3b0".parse::<Digest>(),
+            Err(DigestError::NoAlgorithm(_))
+        ));
+        assert!(matches!(
+            "md5:abcd".parse::<Digest>(),
+            Err(DigestError::UnknownAlgorithm(_))
+        ));
+        assert!(matches!(
+            "sha256:abcd".parse::<Digest>(),
+            Err(DigestError::BadLength { found: 4, .. })
+        ));
+        let upper = format!("sha256:{}", "A".repeat(64));
+        assert!(matches!(
+            upper.parse::<Digest>(),
+            Err(DigestError::NotHex(_))
+        ));
+    }
+
+    #[test]
+    fn checks_fold() {
+        let a = Digest::sha256_of(b"a");
+        let b = Digest::sha256_of(b"b");
+        let ok = Check::compare(Some(&a), Some(&a));
+        let bad = Check::compare(Some(&a), Some(&b));
+        let none = Check::compare(None, Some(&a));
+        assert_eq!(verdict([&ok, &none]), Some(true));
+        assert_eq!(verdict([&ok, &bad]), Some(false));
+        assert_eq!(verdict([&none]), None);
+    }
+}

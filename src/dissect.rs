@@ -1,0 +1,541 @@
+//! The pipeline: source → archive → images → layers → tree, reported as
+//! events to a sink as each fact becomes known.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::rc::Rc;
+
+use crate::archive::{
+    self, member_of, Index, MemStore, MemberKind, SeekStore, Store, MAX_DOCUMENT,
+};
+use crate::decompress::decoder;
+use crate::detect::{sniff, Compression, Sniffed};
+use crate::docker;
+use crate::entry::Entry;
+use crate::layer::{self, Expect, LayerFacts};
+use crate::oci;
+use crate::problem::{Error, Fault, Location, Problem};
+use crate::report::{ArchiveInfo, Document, Image, Report};
+use crate::source::{read_up_to, Counted};
+use crate::tree;
+
+/// What a dissection reports, as it happens.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// The outer archive has been indexed (or, in one pass, fully read).
+    Archive(&'a ArchiveInfo),
+    /// An image's manifest, config and history are known; its layers are
+    /// not read yet (with a seekable source, no layer has been streamed).
+    Image { index: usize, image: &'a Image },
+    /// A layer blob is about to be read.
+    LayerStarted {
+        blob: usize,
+        path: &'a str,
+        size: u64,
+    },
+    /// Bytes of the source read so far, of `total` when known.
+    Progress { read: u64, total: Option<u64> },
+    /// A layer blob has been read.
+    LayerDone {
+        blob: usize,
+        path: &'a str,
+        facts: &'a LayerFacts,
+        entries: &'a [Entry],
+    },
+    /// A problem with the archive as a whole.
+    Problem(&'a Problem),
+    /// Everything is read; the report is complete.
+    Finished(&'a Report),
+}
+
+/// Receives events.
+pub trait Sink {
+    fn event(&mut self, event: Event<'_>);
+}
+
+/// A sink that ignores everything.
+pub struct Quiet;
+
+impl Sink for Quiet {
+    fn event(&mut self, _: Event<'_>) {}
+}
+
+impl<F: FnMut(Event<'_>)> Sink for F {
+    fn event(&mut self, event: Event<'_>) {
+        self(event)
+    }
+}
+
+/// Dissection options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Keep every layer's entries (needed for trees and listings).
+    pub keep_entries: bool,
+    /// Emit a progress event at most every this many bytes.
+    pub progress_step: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            keep_entries: true,
+            progress_step: 4 << 20,
+        }
+    }
+}
+
+/// One distinct blob read as a layer.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    /// Member path in the outer archive.
+    pub path: String,
+    pub facts: Option<LayerFacts>,
+    pub entries: Vec<Entry>,
+}
+
+/// The result: the report, plus every layer's entries for trees and listings.
+#[derive(Debug, Clone)]
+pub struct Dissection {
+    pub report: Report,
+    pub blobs: Vec<Blob>,
+}
+
+impl Dissection {
+    /// The entries of each layer of image `i`, in order (empty for layers
+    /// that could not be read).
+    pub fn layer_entries(&self, i: usize) -> Vec<&[Entry]> {
+        self.report.images[i]
+            .layers
+            .iter()
+            .map(|l| match l.blob {
+                Some(b) => self.blobs[b].entries.as_slice(),
+                None => &[],
+            })
+            .collect()
+    }
+
+    /// The merged filesystem of image `i`.
+    pub fn tree(&self, i: usize) -> tree::Tree {
+        tree::Tree::merge(&self.layer_entries(i))
+    }
+}
+
+struct Progress {
+    counter: Rc<Cell<u64>>,
+    total: Option<u64>,
+    step: u64,
+    last: u64,
+}
+
+impl Progress {
+    fn tick(&mut self, sink: &mut dyn Sink, force: bool) {
+        let read = self.counter.get();
+        if force || read >= self.last + self.step {
+            self.last = read;
+            sink.event(Event::Progress {
+                read,
+                total: self.total,
+            });
+        }
+    }
+}
+
+/// Dissects a seekable source: the outer headers first, then manifests and
+/// configs (reported before any layer is read), then each layer once. A
+/// compressed archive is read in one pass instead.
+pub fn dissect<R: Read + Seek>(
+    mut src: R,
+    opts: &Options,
+    sink: &mut dyn Sink,
+) -> Result<Dissection, Error> {
+    let read_err = |offset| move |source| Error::Read { offset, source };
+    let len = src.seek(SeekFrom::End(0)).map_err(read_err(0))?;
+    src.seek(SeekFrom::Start(0)).map_err(read_err(0))?;
+    let head = read_up_to(&mut src, 512).map_err(read_err(0))?;
+    src.seek(SeekFrom::Start(0)).map_err(read_err(0))?;
+    match sniff(&head) {
+        Sniffed::Gzip | Sniffed::Zstd => return dissect_stream(src, Some(len), opts, sink),
+        _ => {}
+    }
+    let counter = Rc::new(Cell::new(0));
+    let mut progress = Progress {
+        counter: counter.clone(),
+        total: Some(len),
+        step: opts.progress_step,
+        last: 0,
+    };
+    let (index, outer_problem) = archive::index(&mut src)?;
+    let mut report = Report::default();
+    report.archive.size = Some(len);
+    report.archive.compression = Some(Compression::None);
+    report.archive.seekable = true;
+    report.archive.members = index.members.len();
+    report.problems.extend(outer_problem);
+
+    let mut store = SeekStore {
+        source: &mut src,
+        index,
+    };
+    find_images(&mut store, &mut report)?;
+    let index = store.index;
+    announce(&report, sink);
+
+    // each distinct blob once, in archive order
+    let paths = assign_blobs(&mut report, &index);
+    let mut blobs = Vec::with_capacity(paths.len());
+    for (b, path) in paths.iter().enumerate() {
+        let Some(m) = index.get_raw(path) else {
+            continue;
+        };
+        sink.event(Event::LayerStarted {
+            blob: b,
+            path,
+            size: m.size,
+        });
+        let expect = expectation(&report, b);
+        let (facts, entries) = match src.seek(SeekFrom::Start(m.offset)) {
+            Ok(_) => {
+                let reader = Counted {
+                    inner: (&mut src).take(m.size),
+                    counter: counter.clone(),
+                };
+                let mut tick = |_n: u64| progress.tick(sink, false);
+                layer::analyze(reader, &expect.as_expect(), Some(&mut tick))
+            }
+            Err(e) => (
+                LayerFacts::unreadable(Problem::new(
+                    Fault::Truncated {
+                        detail: format!("cannot seek to {path}: {e}"),
+                    },
+                    Location::entry(path.clone()).at(m.offset),
+                )),
+                Vec::new(),
+            ),
+        };
+        sink.event(Event::LayerDone {
+            blob: b,
+            path,
+            facts: &facts,
+            entries: &entries,
+        });
+        blobs.push(Blob {
+            path: path.clone(),
+            facts: Some(facts),
+            entries: if opts.keep_entries {
+                entries
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    progress.tick(sink, true);
+    Ok(finish(report, blobs, opts, sink))
+}
+
+/// The digest, size and media type the first user of blob `b` expects.
+struct Expected {
+    digest: Option<crate::digest::Digest>,
+    size: Option<u64>,
+    media_type: Option<String>,
+}
+
+impl Expected {
+    fn as_expect(&self) -> Expect<'_> {
+        Expect {
+            digest: self.digest.as_ref(),
+            size: self.size,
+            media_type: self.media_type.as_deref(),
+        }
+    }
+}
+
+fn expectation(report: &Report, b: usize) -> Expected {
+    let layer = report
+        .images
+        .iter()
+        .flat_map(|i| &i.layers)
+        .find(|l| l.blob == Some(b));
+    Expected {
+        digest: layer.and_then(|l| l.digest.clone()),
+        size: layer.and_then(|l| l.size),
+        media_type: layer.and_then(|l| l.media_type.clone()),
+    }
+}
+
+/// Reads the image documents (docker manifest.json, OCI index.json, legacy
+/// repositories) into the report's images.
+fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<(), Error> {
+    let has = |p: &str| store.index().get(p).is_some();
+    let (has_docker, has_oci, has_legacy) =
+        (has("manifest.json"), has("index.json"), has("repositories"));
+    if !has_docker && !has_oci && !has_legacy {
+        if report.problems.iter().any(|p| p.code == "truncated") {
+            report.problems.push(Problem::new(
+                Fault::Missing {
+                    what:
+                        "manifest.json, index.json and repositories (the archive ends before them)"
+                            .into(),
+                },
+                Location::default(),
+            ));
+            return Ok(());
+        }
+        let names = store.index().top_level();
+        let shown: Vec<&str> = names.iter().take(5).copied().collect();
+        let more = if names.len() > 5 { ", …" } else { "" };
+        return Err(Error::not_an_image(format!(
+            "a tar archive of {} members ({}{more}) with no manifest.json, index.json or repositories",
+            store.index().members.len(),
+            shown.join(", ")
+        )));
+    }
+    let mut docs: Vec<Document> = Vec::new();
+    let mut images = Vec::new();
+    if has_docker {
+        report.archive.formats.push("docker".into());
+        images.extend(docker::images(store, &mut docs, &mut report.problems).unwrap_or_default());
+    }
+    if has_oci {
+        report.archive.formats.push("oci".into());
+        let oci_images = oci::Walker::new(store, &mut docs, &mut report.problems).run();
+        for img in oci_images {
+            // Docker 25+ and containerd write both: one image, two names
+            let twin = images.iter().position(|d: &Image| {
+                d.source == crate::report::Source::Docker
+                    && d.config_digest.is_some()
+                    && d.config_digest == img.config_digest
+                    && d.layers.len() == img.layers.len()
+            });
+            match twin {
+                Some(i) => {
+                    let docker_tags = std::mem::take(&mut images[i].tags);
+                    let mut merged = img;
+                    for t in docker_tags {
+                        if !merged.tags.contains(&t) {
+                            merged.tags.push(t);
+                        }
+                    }
+                    images[i] = merged;
+                }
+                None => images.push(img),
+            }
+        }
+    }
+    if has_legacy && !has_docker {
+        report.archive.formats.push("legacy".into());
+        images.extend(docker::legacy_images(
+            store,
+            &mut docs,
+            &mut report.problems,
+        ));
+    }
+    report.archive.documents = docs;
+    report.images = images;
+    Ok(())
+}
+
+fn announce(report: &Report, sink: &mut dyn Sink) {
+    sink.event(Event::Archive(&report.archive));
+    for p in &report.problems {
+        sink.event(Event::Problem(p));
+    }
+    for (i, image) in report.images.iter().enumerate() {
+        sink.event(Event::Image { index: i, image });
+    }
+}
+
+/// Gives each distinct layer member a blob number, in archive order.
+fn assign_blobs(report: &mut Report, index: &Index) -> Vec<String> {
+    let mut paths: Vec<String> = report
+        .images
+        .iter()
+        .flat_map(|i| &i.layers)
+        .filter_map(|l| l.path.clone())
+        .collect();
+    let offset = |p: &String| index.get_raw(p).map_or(u64::MAX, |m| m.offset);
+    paths.sort_by_key(offset);
+    paths.dedup();
+    let ids: HashMap<&str, usize> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
+    for l in report.images.iter_mut().flat_map(|i| &mut i.layers) {
+        l.blob = l.path.as_deref().and_then(|p| ids.get(p).copied());
+    }
+    paths
+}
+
+/// Folds blob facts into the layers, checks every digest, merges trees.
+fn finish(mut report: Report, blobs: Vec<Blob>, opts: &Options, sink: &mut dyn Sink) -> Dissection {
+    for img in &mut report.images {
+        for l in &mut img.layers {
+            if let Some(facts) = l.blob.and_then(|b| blobs[b].facts.as_ref()) {
+                l.absorb(facts);
+            }
+        }
+        img.settle();
+    }
+    let mut d = Dissection { report, blobs };
+    if opts.keep_entries {
+        for i in 0..d.report.images.len() {
+            if d.report.images[i].is_artifact() {
+                continue;
+            }
+            let stats = d.tree(i).stats();
+            d.report.images[i].files = Some(stats);
+        }
+    }
+    sink.event(Event::Finished(&d.report));
+    d
+}
+
+/// Members this small are kept in memory during a one-pass read, in case
+/// they turn out to be manifests or configs.
+const KEEP: u64 = 1 << 20;
+
+/// Dissects a source that cannot seek (a compressed archive, a download) in
+/// one pass: every member is hashed and, if it is a tar stream, walked as it
+/// goes by; small members are kept to be read as JSON at the end.
+pub fn dissect_stream<R: Read>(
+    src: R,
+    size: Option<u64>,
+    opts: &Options,
+    sink: &mut dyn Sink,
+) -> Result<Dissection, Error> {
+    let counter = Rc::new(Cell::new(0));
+    let mut progress = Progress {
+        counter: counter.clone(),
+        total: size,
+        step: opts.progress_step,
+        last: 0,
+    };
+    let mut raw = BufReader::with_capacity(
+        256 * 1024,
+        Counted {
+            inner: src,
+            counter: counter.clone(),
+        },
+    );
+    let head = {
+        use std::io::BufRead;
+        let buf = raw
+            .fill_buf()
+            .map_err(|source| Error::Read { offset: 0, source })?;
+        buf[..buf.len().min(512)].to_vec()
+    };
+    let compression = match sniff(&head) {
+        Sniffed::Gzip => Compression::Gzip,
+        Sniffed::Zstd => Compression::Zstd,
+        _ => Compression::None,
+    };
+    let mut outer = decoder(compression, raw);
+    let outer_head =
+        read_up_to(&mut outer, 512).map_err(|source| Error::Read { offset: 0, source })?;
+    if outer_head.len() < 512
+        || !crate::detect::is_tar_block(&outer_head)
+        || outer_head.iter().all(|&b| b == 0)
+    {
+        let what = archive::found_for(&outer_head, size.unwrap_or(0));
+        return Err(Error::not_an_image(if compression == Compression::None {
+            what
+        } else {
+            format!("a {} stream holding {what}", compression.name())
+        }));
+    }
+    let chained = std::io::Cursor::new(outer_head).chain(outer);
+
+    let mut report = Report::default();
+    report.archive.size = size;
+    report.archive.compression = Some(compression);
+    report.archive.seekable = false;
+    let mut store = MemStore::default();
+    let mut analyzed: HashMap<String, (LayerFacts, Vec<Entry>)> = HashMap::new();
+    let mut tar = tar::Archive::new(chained);
+    let walked: std::io::Result<()> = (|| {
+        for item in tar.entries()? {
+            let mut e = item?;
+            let m = member_of(&e);
+            let path = m.path.clone();
+            store.index.push(m.clone());
+            if m.kind != MemberKind::File {
+                continue;
+            }
+            let head = read_up_to(&mut e, 512)?;
+            let looks_json = matches!(sniff(&head), Sniffed::Other("JSON text"));
+            if m.size <= KEEP || (looks_json && m.size <= MAX_DOCUMENT) {
+                // walked later, if a manifest names it as a layer
+                let mut bytes = head;
+                e.read_to_end(&mut bytes)?;
+                store.kept.insert(path, bytes);
+            } else {
+                let reader = std::io::Cursor::new(head).chain(&mut e);
+                let mut tick = |_n: u64| progress.tick(sink, false);
+                let (facts, entries) = layer::analyze(reader, &Expect::default(), Some(&mut tick));
+                analyzed.insert(path, (facts, entries));
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = walked {
+        let at = store
+            .index
+            .members
+            .last()
+            .map(|m| m.offset + m.size)
+            .unwrap_or(0);
+        report.problems.push(Problem::new(
+            Fault::Truncated {
+                detail: format!(
+                    "outer archive unreadable after {} members: {e}",
+                    store.index.members.len()
+                ),
+            },
+            Location::default().at(at),
+        ));
+    }
+    report.archive.members = store.index.members.len();
+    find_images(&mut store, &mut report)?;
+    announce(&report, sink);
+    let paths = assign_blobs(&mut report, &store.index);
+    let mut blobs = Vec::with_capacity(paths.len());
+    for (b, path) in paths.iter().enumerate() {
+        let (facts, entries) = analyzed.remove(path).unwrap_or_else(|| {
+            let expect = expectation(&report, b);
+            match store.kept.get(path) {
+                Some(bytes) => layer::analyze(&bytes[..], &expect.as_expect(), None),
+                None => (
+                    LayerFacts::unreadable(Problem::new(
+                        Fault::Missing { what: path.clone() },
+                        Location::entry(path.clone()),
+                    )),
+                    Vec::new(),
+                ),
+            }
+        });
+        sink.event(Event::LayerStarted {
+            blob: b,
+            path,
+            size: facts.size,
+        });
+        sink.event(Event::LayerDone {
+            blob: b,
+            path,
+            facts: &facts,
+            entries: &entries,
+        });
+        blobs.push(Blob {
+            path: path.clone(),
+            facts: Some(facts),
+            entries: if opts.keep_entries {
+                entries
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    progress.tick(sink, true);
+    Ok(finish(report, blobs, opts, sink))
+}

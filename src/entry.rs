@@ -1,0 +1,141 @@
+//! One member of a layer tar: its metadata, never its contents.
+
+use serde::{Deserialize, Serialize};
+
+use crate::whiteout::Whiteout;
+
+/// The type of a tar member, as it will exist once unpacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+    CharDev,
+    BlockDev,
+    Fifo,
+    /// Anything else (sparse, contiguous, unknown type flags).
+    Other,
+}
+
+impl Kind {
+    pub fn from_typeflag(flag: u8) -> Kind {
+        match flag {
+            b'0' | b'\0' | b'7' => Kind::File,
+            b'1' => Kind::Hardlink,
+            b'2' => Kind::Symlink,
+            b'3' => Kind::CharDev,
+            b'4' => Kind::BlockDev,
+            b'5' => Kind::Dir,
+            b'6' => Kind::Fifo,
+            _ => Kind::Other,
+        }
+    }
+
+    /// The letter `ls -l` and the tree listings use.
+    pub fn letter(self) -> char {
+        match self {
+            Kind::File => 'f',
+            Kind::Dir => 'd',
+            Kind::Symlink => 'l',
+            Kind::Hardlink => 'h',
+            Kind::CharDev => 'c',
+            Kind::BlockDev => 'b',
+            Kind::Fifo => 'p',
+            Kind::Other => '?',
+        }
+    }
+}
+
+/// One tar member's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Normalised raw path: no leading `./` or `/`, no trailing `/`.
+    /// Not necessarily UTF-8.
+    #[serde(with = "bytes_lossy")]
+    pub path: Vec<u8>,
+    pub kind: Kind,
+    /// Permission bits, including setuid, setgid and sticky.
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    /// Bytes of content (0 for anything but regular files).
+    pub size: u64,
+    /// Seconds since the epoch; may be negative.
+    pub mtime: i64,
+    /// Symlink or hardlink target, raw (hardlink targets normalised).
+    #[serde(
+        with = "opt_bytes_lossy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub link: Option<Vec<u8>>,
+    /// Set when this member is a whiteout marker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whiteout: Option<Whiteout>,
+    /// Offset of the member's content in the uncompressed layer stream.
+    pub offset: u64,
+}
+
+impl Entry {
+    pub fn path_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.path).into_owned()
+    }
+}
+
+/// Normalises a raw tar path: strips leading `./` and `/`, folds `//` and
+/// `/./`, and drops a trailing `/`. The root itself becomes empty.
+pub fn normalize(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    for part in raw.split(|&b| b == b'/') {
+        if part.is_empty() || part == b"." {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(b'/');
+        }
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+mod bytes_lossy {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        Ok(String::deserialize(d)?.into_bytes())
+    }
+}
+
+mod opt_bytes_lossy {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_some(&String::from_utf8_lossy(v)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.map(String::into_bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes() {
+        assert_eq!(normalize(b"./etc/passwd"), b"etc/passwd");
+        assert_eq!(normalize(b"/etc//x/./y/"), b"etc/x/y");
+        assert_eq!(normalize(b"./"), b"");
+        assert_eq!(normalize(b"a\xe9b"), b"a\xe9b");
+    }
+}

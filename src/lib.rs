@@ -1,0 +1,25 @@
+//! Layer Cake: look inside saved container images.
+//!
+//! The core reads `docker save`, `podman save` and OCI image-layout archives
+//! from any [`std::io::Read`] (and [`std::io::Seek`] where the source allows
+//! it), and reports what it finds as events to a [`Sink`].
+
+pub mod archive;
+pub mod config;
+pub mod decompress;
+pub mod detect;
+pub mod digest;
+pub mod dissect;
+pub mod docker;
+pub mod entry;
+pub mod layer;
+pub mod oci;
+pub mod problem;
+pub mod report;
+pub mod source;
+pub mod tree;
+pub mod whiteout;
+
+pub use dissect::{dissect, dissect_stream, Blob, Dissection, Event, Options, Quiet, Sink};
+pub use problem::{Error, Problem, Severity};
+pub use report::Report;

@@ -1,0 +1,349 @@
+//! OCI image layouts: `index.json`, nested indexes and docker manifest
+//! lists, image manifests, platforms, artifacts and referrers.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::archive::{read_json, Store};
+use crate::digest::{Check, Digest};
+use crate::docker::{load_config, settle_layers};
+use crate::problem::{Fault, Location, Problem};
+use crate::report::{Document, Image, Layer, Platform, Source};
+
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+const CONTAINERD_NAME: &str = "io.containerd.image.name";
+
+/// Config media types that describe a runnable image.
+pub fn is_image_config(media_type: &str) -> bool {
+    matches!(
+        media_type,
+        "application/vnd.oci.image.config.v1+json"
+            | "application/vnd.docker.container.image.v1+json"
+    )
+}
+
+/// A content descriptor, read leniently.
+#[derive(Debug, Clone, Default)]
+pub struct Descriptor {
+    pub media_type: Option<String>,
+    pub digest: Option<Digest>,
+    pub size: Option<u64>,
+    pub platform: Option<Platform>,
+    pub annotations: BTreeMap<String, String>,
+    pub artifact_type: Option<String>,
+}
+
+impl Descriptor {
+    pub fn from_json(v: &Value) -> Result<Descriptor, Fault> {
+        let digest = match v.get("digest").and_then(Value::as_str) {
+            Some(s) => {
+                Some(
+                    s.parse()
+                        .map_err(|e: crate::digest::DigestError| Fault::BadDigest {
+                            what: "descriptor digest".into(),
+                            detail: e.to_string(),
+                        })?,
+                )
+            }
+            None => None,
+        };
+        let platform = v
+            .get("platform")
+            .filter(|p| p.is_object())
+            .map(|p| Platform {
+                os: p.get("os").and_then(Value::as_str).map(String::from),
+                architecture: p
+                    .get("architecture")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+                variant: p.get("variant").and_then(Value::as_str).map(String::from),
+            });
+        let annotations = v
+            .get("annotations")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Descriptor {
+            media_type: v.get("mediaType").and_then(Value::as_str).map(String::from),
+            digest,
+            size: v.get("size").and_then(Value::as_u64),
+            platform,
+            annotations,
+            artifact_type: v
+                .get("artifactType")
+                .and_then(Value::as_str)
+                .map(String::from),
+        })
+    }
+}
+
+/// Walks index.json and everything it reaches.
+pub struct Walker<'a> {
+    store: &'a mut dyn Store,
+    pub docs: &'a mut Vec<Document>,
+    pub problems: &'a mut Vec<Problem>,
+    pub images: Vec<Image>,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(
+        store: &'a mut dyn Store,
+        docs: &'a mut Vec<Document>,
+        problems: &'a mut Vec<Problem>,
+    ) -> Walker<'a> {
+        Walker {
+            store,
+            docs,
+            problems,
+            images: Vec::new(),
+        }
+    }
+
+    /// Reads index.json and returns the images it reaches (one per distinct
+    /// manifest; a manifest reached by several refs carries all their names).
+    pub fn run(mut self) -> Vec<Image> {
+        let json = match read_json(self.store, "index.json") {
+            Ok((json, _)) => json,
+            Err(fault) => {
+                self.problems
+                    .push(Problem::new(fault, Location::entry("index.json")));
+                return Vec::new();
+            }
+        };
+        self.docs.push(Document {
+            path: "index.json".into(),
+            digest: None,
+            media_type: json
+                .get("mediaType")
+                .and_then(Value::as_str)
+                .map(String::from),
+            json: json.clone(),
+        });
+        if !json.is_object() {
+            self.problems.push(Problem::new(
+                Fault::Unexpected {
+                    what: "index.json".into(),
+                    found: "not a JSON object".into(),
+                    expected: "an image index".into(),
+                },
+                Location::entry("index.json"),
+            ));
+            return Vec::new();
+        }
+        self.children(&json, "index.json", &[], None);
+        self.images
+    }
+
+    fn children(&mut self, index: &Value, at: &str, parents: &[Digest], name: Option<&str>) {
+        let list = match index.get("manifests") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(Value::Null) | None => Vec::new(),
+            Some(_) => {
+                self.problems.push(Problem::new(
+                    Fault::Unexpected {
+                        what: format!("{at} manifests"),
+                        found: "not a list".into(),
+                        expected: "a list of descriptors".into(),
+                    },
+                    Location::entry(at),
+                ));
+                Vec::new()
+            }
+        };
+        for (i, d) in list.iter().enumerate() {
+            match Descriptor::from_json(d) {
+                Ok(desc) => self.descriptor(&desc, parents, name),
+                Err(f) => self.problems.push(Problem::new(
+                    f,
+                    Location::entry(format!("{at} manifests[{i}]")),
+                )),
+            }
+        }
+    }
+
+    fn descriptor(&mut self, desc: &Descriptor, parents: &[Digest], name: Option<&str>) {
+        let Some(digest) = desc.digest.clone() else {
+            self.problems.push(Problem::new(
+                Fault::Missing {
+                    what: "a descriptor's digest".into(),
+                },
+                Location::entry("index.json"),
+            ));
+            return;
+        };
+        let name = desc
+            .annotations
+            .get(REF_NAME)
+            .or_else(|| desc.annotations.get(CONTAINERD_NAME))
+            .map(String::as_str)
+            .or(name);
+        if parents.contains(&digest) {
+            self.problems.push(Problem::new(
+                Fault::IndexLoop {
+                    digest: digest.clone(),
+                },
+                Location::default().digest(Some(&digest)),
+            ));
+            return;
+        }
+        // a manifest reached again (another ref, or a referrer of it): add the name
+        if let Some(img) = self
+            .images
+            .iter_mut()
+            .find(|i| i.manifest_digest.as_ref() == Some(&digest))
+        {
+            if let Some(n) = name {
+                if !img.tags.iter().any(|t| t == n) {
+                    img.tags.push(n.to_string());
+                }
+            }
+            return;
+        }
+        let path = digest.blob_path();
+        if self.store.index().get(&path).is_none() {
+            let what = match &desc.platform {
+                Some(p) => format!("manifest {} for {}", digest.short(), p.label()),
+                None => format!("blob {path}"),
+            };
+            self.problems.push(Problem::new(
+                Fault::Absent { what },
+                Location::entry(path).digest(Some(&digest)),
+            ));
+            return;
+        }
+        let (json, bytes) = match read_json(self.store, &path) {
+            Ok(x) => x,
+            Err(f) => {
+                self.problems
+                    .push(Problem::new(f, Location::entry(path).digest(Some(&digest))));
+                return;
+            }
+        };
+        let check = Check::compare(Some(&digest), Some(&Digest::sha256_of(&bytes)));
+        if let Check::Mismatch { expected, actual } = &check {
+            self.problems.push(Problem::new(
+                Fault::DigestMismatch {
+                    what: path.clone(),
+                    expected: expected.clone(),
+                    actual: actual.clone(),
+                },
+                Location::entry(path.clone()),
+            ));
+        }
+        let media_type = json
+            .get("mediaType")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .or_else(|| desc.media_type.clone());
+        // decide by content; the media type is only a hint
+        if json.get("manifests").is_some() && json.get("layers").is_none() {
+            self.docs.push(Document {
+                path: path.clone(),
+                digest: Some(digest.clone()),
+                media_type,
+                json: json.clone(),
+            });
+            let mut chain = parents.to_vec();
+            chain.push(digest);
+            self.children(&json, &path, &chain, name);
+            return;
+        }
+        let mut img = Image::new(Source::Oci);
+        img.manifest_digest = Some(digest.clone());
+        img.manifest_media_type = media_type;
+        img.manifest_check = check;
+        img.parents = parents.to_vec();
+        if let Some(n) = name {
+            img.tags.push(n.to_string());
+        }
+        let config = json
+            .get("config")
+            .map(Descriptor::from_json)
+            .transpose()
+            .unwrap_or_else(|f| {
+                img.problems
+                    .push(Problem::new(f, Location::entry(path.clone())));
+                None
+            });
+        img.artifact_type = json
+            .get("artifactType")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .or_else(|| desc.artifact_type.clone());
+        img.subject = json
+            .get("subject")
+            .and_then(|s| s.get("digest"))
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok());
+        if let Some(cfg) = &config {
+            img.config_media_type = cfg.media_type.clone();
+            let is_image = cfg.media_type.as_deref().is_none_or(is_image_config);
+            if !is_image && img.artifact_type.is_none() {
+                img.artifact_type = cfg.media_type.clone();
+            }
+            if let Some(cd) = &cfg.digest {
+                if is_image {
+                    load_config(self.store, &mut img, &cd.blob_path(), Some(cd));
+                } else {
+                    img.config_digest = Some(cd.clone());
+                    img.config_check = match self.store.read(&cd.blob_path()) {
+                        Ok(bytes) => Check::compare(Some(cd), Some(&Digest::sha256_of(&bytes))),
+                        Err(_) => Check::NotChecked {
+                            reason: "config blob is absent".into(),
+                        },
+                    };
+                }
+            }
+        }
+        if let Some(p) = &desc.platform {
+            if img.platform.os.is_none() && img.platform.architecture.is_none() {
+                img.platform = p.clone();
+            }
+        }
+        img.manifest = Some(json.clone());
+        let layers = json
+            .get("layers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (j, l) in layers.iter().enumerate() {
+            let d = match Descriptor::from_json(l) {
+                Ok(d) => d,
+                Err(f) => {
+                    img.problems.push(Problem::new(
+                        f,
+                        Location::entry(format!("{path} layers[{j}]")),
+                    ));
+                    Descriptor::default()
+                }
+            };
+            let member = d
+                .digest
+                .as_ref()
+                .and_then(|dg| self.store.index().get(&dg.blob_path()))
+                .map(|m| m.path.clone());
+            let mut layer = Layer::new(member.clone(), d.digest.clone(), None);
+            layer.media_type = d.media_type.clone();
+            layer.size = d.size;
+            if member.is_none() {
+                layer.problems.push(Problem::new(
+                    Fault::Missing {
+                        what: match &d.digest {
+                            Some(dg) => format!("layer blob {}", dg.blob_path()),
+                            None => "a layer digest".into(),
+                        },
+                    },
+                    Location::default().digest(d.digest.as_ref()),
+                ));
+            }
+            img.layers.push(layer);
+        }
+        settle_layers(&mut img);
+        self.images.push(img);
+    }
+}

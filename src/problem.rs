@@ -1,0 +1,239 @@
+//! What went wrong, and where: typed faults and the problems that carry them.
+//!
+//! A fatal [`Error`] stops a dissection (the input is not an image archive,
+//! or cannot be read at all). Everything else is a [`Problem`]: the
+//! dissection goes on, and the problem is reported beside what was read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+
+/// Why a dissection could not start or finish at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bytes are readable but hold no container image.
+    #[error("not an image archive: found {found}")]
+    NotAnImage { found: String },
+    /// The source itself failed.
+    #[error("cannot read the archive at offset {offset}: {source}")]
+    Read {
+        offset: u64,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn not_an_image(found: impl Into<String>) -> Error {
+        Error::NotAnImage {
+            found: found.into(),
+        }
+    }
+}
+
+/// How bad a problem is. Notes are odd but harmless; warnings and errors
+/// mean something is missing or wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+/// A typed fault. Messages say what was found against what should be.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Fault {
+    #[error("the archive ends early: {detail}")]
+    Truncated { detail: String },
+    #[error("{what} is not valid JSON: {detail}")]
+    BadJson { what: String, detail: String },
+    #[error("{what} is {found}, should be {expected}")]
+    Unexpected {
+        what: String,
+        found: String,
+        expected: String,
+    },
+    #[error("{what} is missing from the archive")]
+    Missing { what: String },
+    #[error("digest of {what} is {actual}, should be {expected}")]
+    DigestMismatch {
+        what: String,
+        expected: Digest,
+        actual: Digest,
+    },
+    #[error("{what}: {detail}")]
+    BadDigest { what: String, detail: String },
+    #[error("history has {found} steps that make layers, should have {expected} (one per layer); history is not mapped onto layers")]
+    HistoryMismatch { found: usize, expected: usize },
+    #[error("config lists {found} diff_ids, should list {expected} (one per layer)")]
+    DiffIdCount { found: usize, expected: usize },
+    #[error("layer is {found}, should be a tar stream")]
+    NotATar { found: String },
+    #[error("layer tar is unreadable: {detail}")]
+    BadTar { detail: String },
+    #[error("layer {compression} stream is unreadable: {detail}")]
+    BadCompression {
+        compression: &'static str,
+        detail: String,
+    },
+    #[error("layer tar lacks its end-of-archive blocks (accepted)")]
+    NoEndOfArchive,
+    #[error("layer is an empty file with no tar blocks (read as an empty layer)")]
+    EmptyLayer,
+    #[error("{what} is referenced but absent (not saved in this archive)")]
+    Absent { what: String },
+    #[error("index nesting loops back to {digest}")]
+    IndexLoop { digest: Digest },
+    #[error("hardlink {path} points to {target}, which does not exist")]
+    DanglingHardlink { path: String, target: String },
+    #[error("{detail}")]
+    Other { detail: String },
+}
+
+impl Fault {
+    /// A stable identifier for the kind of fault.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Fault::Truncated { .. } => "truncated",
+            Fault::BadJson { .. } => "bad_json",
+            Fault::Unexpected { .. } => "unexpected",
+            Fault::Missing { .. } => "missing",
+            Fault::DigestMismatch { .. } => "digest_mismatch",
+            Fault::BadDigest { .. } => "bad_digest",
+            Fault::HistoryMismatch { .. } => "history_mismatch",
+            Fault::DiffIdCount { .. } => "diff_id_count",
+            Fault::NotATar { .. } => "not_a_tar",
+            Fault::BadTar { .. } => "bad_tar",
+            Fault::BadCompression { .. } => "bad_compression",
+            Fault::NoEndOfArchive => "no_end_of_archive",
+            Fault::EmptyLayer => "empty_layer",
+            Fault::Absent { .. } => "absent",
+            Fault::IndexLoop { .. } => "index_loop",
+            Fault::DanglingHardlink { .. } => "dangling_hardlink",
+            Fault::Other { .. } => "other",
+        }
+    }
+
+    /// How bad this kind of fault is, by default.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Fault::NoEndOfArchive | Fault::EmptyLayer | Fault::Absent { .. } => Severity::Note,
+            Fault::HistoryMismatch { .. } | Fault::DanglingHardlink { .. } => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+/// Where a problem happened. Every field is optional; fill in what is known.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    /// A member of the outer archive, or a path inside a layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    /// A byte offset: in the outer archive, or in the uncompressed layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// The digest of the blob concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+    /// Index into the report's images.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<usize>,
+    /// Index into that image's layers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+}
+
+impl Location {
+    pub fn entry(entry: impl Into<String>) -> Location {
+        Location {
+            entry: Some(entry.into()),
+            ..Location::default()
+        }
+    }
+
+    pub fn at(mut self, offset: u64) -> Location {
+        self.offset = Some(offset);
+        self
+    }
+
+    pub fn digest(mut self, digest: Option<&Digest>) -> Location {
+        self.digest = digest.cloned();
+        self
+    }
+}
+
+/// A problem as reported: the fault's message and code, its severity, and
+/// where it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub code: String,
+    pub message: String,
+    #[serde(flatten)]
+    pub location: Location,
+}
+
+impl Problem {
+    pub fn new(fault: Fault, location: Location) -> Problem {
+        Problem {
+            severity: fault.severity(),
+            code: fault.code().to_string(),
+            message: fault.to_string(),
+            location,
+        }
+    }
+
+    /// One line for a terminal: severity, message, then where.
+    pub fn to_line(&self) -> String {
+        let mut s = format!(
+            "{}: {}",
+            format!("{:?}", self.severity).to_lowercase(),
+            self.message
+        );
+        let l = &self.location;
+        let mut at = Vec::new();
+        if let Some(e) = &l.entry {
+            at.push(format!("entry {e}"));
+        }
+        if let Some(o) = l.offset {
+            at.push(format!("offset {o}"));
+        }
+        if let Some(d) = &l.digest {
+            at.push(format!("digest {d}"));
+        }
+        if let Some(i) = l.image {
+            at.push(format!("image {i}"));
+        }
+        if let Some(i) = l.layer {
+            at.push(format!("layer {i}"));
+        }
+        if !at.is_empty() {
+            s.push_str(&format!(" ({})", at.join(", ")));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_found_and_expected() {
+        let p = Problem::new(
+            Fault::HistoryMismatch {
+                found: 3,
+                expected: 2,
+            },
+            Location::entry("manifest.json").at(512),
+        );
+        assert_eq!(p.severity, Severity::Warning);
+        assert!(p.message.contains("has 3"));
+        assert!(p.message.contains("should have 2"));
+        assert!(p.to_line().contains("entry manifest.json, offset 512"));
+    }
+}

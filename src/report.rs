@@ -1,0 +1,334 @@
+//! The report: every fact a dissection yields, in the stable shape that
+//! `layercake inspect --json` prints and the page exports.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::config::{Config, HistoryStep};
+use crate::detect::Compression;
+use crate::digest::{verdict, Check, Digest};
+use crate::layer::{Counts, LayerFacts};
+use crate::problem::{Problem, Severity};
+
+/// The whole report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub archive: ArchiveInfo,
+    pub images: Vec<Image>,
+    /// Problems that belong to the archive as a whole (images and layers
+    /// carry their own).
+    pub problems: Vec<Problem>,
+}
+
+/// Facts about the outer archive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArchiveInfo {
+    /// Bytes of the file as given, when known.
+    pub size: Option<u64>,
+    /// Compression of the whole archive.
+    pub compression: Option<Compression>,
+    /// Layouts found: "docker" (manifest.json), "oci" (index.json),
+    /// "legacy" (repositories and v1 layer json only).
+    pub formats: Vec<String>,
+    /// Members of the outer tar.
+    pub members: usize,
+    /// Whether the source was read with seeks (headers first) or in one pass.
+    pub seekable: bool,
+    /// The raw JSON documents that name the images.
+    pub documents: Vec<Document>,
+}
+
+/// A JSON document of the archive: manifest.json, index.json, repositories,
+/// a nested index or manifest list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// Member path in the outer archive.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    pub json: Value,
+}
+
+/// Where an image was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// An entry of docker's manifest.json.
+    Docker,
+    /// A manifest reached from index.json.
+    Oci,
+    /// A `repositories` tag and its chain of v1 layer json files.
+    Legacy,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Platform {
+    pub os: Option<String>,
+    pub architecture: Option<String>,
+    pub variant: Option<String>,
+}
+
+impl Platform {
+    /// "os/arch[/variant]", with "?" for unknown parts.
+    pub fn label(&self) -> String {
+        let mut s = format!(
+            "{}/{}",
+            self.os.as_deref().unwrap_or("?"),
+            self.architecture.as_deref().unwrap_or("?")
+        );
+        if let Some(v) = &self.variant {
+            s.push('/');
+            s.push_str(v);
+        }
+        s
+    }
+}
+
+/// One image (or artifact) of the archive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    pub source: Source,
+    /// Repository tags (docker) or reference names (OCI).
+    pub tags: Vec<String>,
+    pub platform: Platform,
+    pub manifest_digest: Option<Digest>,
+    pub manifest_media_type: Option<String>,
+    /// The raw manifest JSON (OCI/docker distribution manifest, or the
+    /// manifest.json entry for docker archives).
+    pub manifest: Option<Value>,
+    /// Digests of the indexes that lead to this manifest, outermost first.
+    pub parents: Vec<Digest>,
+    /// The image ID for docker archives.
+    pub config_digest: Option<Digest>,
+    pub config_media_type: Option<String>,
+    /// The raw config JSON.
+    pub config: Option<Value>,
+    /// Set for artifacts (an artifactType, or a config that is not an image config).
+    pub artifact_type: Option<String>,
+    pub subject: Option<Digest>,
+    /// The typed config.
+    pub summary: Config,
+    pub history: Vec<HistoryStep>,
+    pub layers: Vec<Layer>,
+    pub manifest_check: Check,
+    pub config_check: Check,
+    /// Every check of this image and its layers: true, false (a mismatch) or null.
+    pub verified: Option<bool>,
+    /// Filesystem totals, once the layers are merged.
+    pub files: Option<FileStats>,
+    pub problems: Vec<Problem>,
+}
+
+impl Image {
+    pub fn new(source: Source) -> Image {
+        let unchecked = || Check::NotChecked {
+            reason: "nothing to compare against".into(),
+        };
+        Image {
+            source,
+            tags: Vec::new(),
+            platform: Platform::default(),
+            manifest_digest: None,
+            manifest_media_type: None,
+            manifest: None,
+            parents: Vec::new(),
+            config_digest: None,
+            config_media_type: None,
+            config: None,
+            artifact_type: None,
+            subject: None,
+            summary: Config::default(),
+            history: Vec::new(),
+            layers: Vec::new(),
+            manifest_check: unchecked(),
+            config_check: unchecked(),
+            verified: None,
+            files: None,
+            problems: Vec::new(),
+        }
+    }
+
+    /// A short name: the first tag, else the config or manifest digest.
+    pub fn name(&self) -> String {
+        if let Some(t) = self.tags.first() {
+            return t.clone();
+        }
+        match (&self.config_digest, &self.manifest_digest) {
+            (Some(d), _) | (None, Some(d)) => format!("{}:{}", d.algorithm().name(), d.short()),
+            _ => "(unnamed)".into(),
+        }
+    }
+
+    pub fn is_artifact(&self) -> bool {
+        self.artifact_type.is_some()
+    }
+
+    /// Folds the image's and its layers' checks into `verified`.
+    pub fn settle(&mut self) {
+        let mut checks: Vec<&Check> = vec![&self.manifest_check, &self.config_check];
+        for l in &self.layers {
+            checks.push(&l.digest_check);
+            checks.push(&l.diff_id_check);
+        }
+        self.verified = verdict(checks);
+    }
+
+    /// Total bytes of the layer blobs and of their uncompressed streams.
+    pub fn sizes(&self) -> (u64, u64) {
+        self.layers.iter().fold((0, 0), |(a, b), l| {
+            (
+                a + l.size.unwrap_or(0),
+                b + l.uncompressed_size.or(l.size).unwrap_or(0),
+            )
+        })
+    }
+
+    /// The worst problem of the image and its layers.
+    pub fn worst(&self) -> Option<Severity> {
+        self.problems
+            .iter()
+            .chain(self.layers.iter().flat_map(|l| &l.problems))
+            .map(|p| p.severity)
+            .max()
+    }
+}
+
+/// One layer of an image, as the manifest names it and as it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Layer {
+    /// The blob digest: as the manifest names it, else as computed.
+    pub digest: Option<Digest>,
+    /// The diff_id: as the config names it, else as computed.
+    pub diff_id: Option<Digest>,
+    pub media_type: Option<String>,
+    /// As sniffed from the bytes (the media type is only a hint).
+    pub compression: Option<Compression>,
+    pub estargz: bool,
+    /// Bytes of the blob.
+    pub size: Option<u64>,
+    pub uncompressed_size: Option<u64>,
+    /// Tar members, counted as GNU tar lists them.
+    pub entries: u64,
+    pub counts: Counts,
+    pub has_eof_blocks: bool,
+    /// The blob checked against its digest, and the uncompressed stream
+    /// against the diff_id.
+    pub digest_check: Check,
+    pub diff_id_check: Check,
+    pub verified: Option<bool>,
+    /// The outer-archive member holding the blob (links followed).
+    pub path: Option<String>,
+    /// Which blob of the dissection this is (layers shared between images
+    /// are read once).
+    pub blob: Option<usize>,
+    /// Whether the blob has been read yet.
+    pub read: bool,
+    pub problems: Vec<Problem>,
+}
+
+impl Layer {
+    pub fn new(path: Option<String>, digest: Option<Digest>, diff_id: Option<Digest>) -> Layer {
+        Layer {
+            digest,
+            diff_id,
+            media_type: None,
+            compression: None,
+            estargz: false,
+            size: None,
+            uncompressed_size: None,
+            entries: 0,
+            counts: Counts::default(),
+            has_eof_blocks: false,
+            digest_check: Check::NotChecked {
+                reason: "not read".into(),
+            },
+            diff_id_check: Check::NotChecked {
+                reason: "not read".into(),
+            },
+            verified: None,
+            path,
+            blob: None,
+            read: false,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Folds the facts read from the blob into this layer and checks them
+    /// against the names the manifest and config gave.
+    pub fn absorb(&mut self, facts: &LayerFacts) {
+        self.read = true;
+        self.compression = facts.compression;
+        self.estargz = facts.estargz;
+        self.size = Some(facts.size);
+        self.uncompressed_size = facts.uncompressed_size;
+        self.entries = facts.entries;
+        self.counts = facts.counts.clone();
+        self.has_eof_blocks = facts.has_eof_blocks;
+        self.digest_check = Check::compare(self.digest.as_ref(), facts.digest.as_ref());
+        if self.digest.is_none() {
+            self.digest_check = Check::NotChecked {
+                reason: "the manifest names no digest for this blob".into(),
+            };
+            self.digest = facts.digest.clone();
+        }
+        self.diff_id_check = Check::compare(self.diff_id.as_ref(), facts.diff_id.as_ref());
+        if self.diff_id.is_none() {
+            self.diff_id_check = Check::NotChecked {
+                reason: "the config names no diff_id for this layer".into(),
+            };
+            self.diff_id = facts.diff_id.clone();
+        }
+        self.verified = verdict([&self.digest_check, &self.diff_id_check]);
+        self.problems.extend(facts.problems.iter().cloned());
+    }
+}
+
+/// Totals of an image's merged filesystem.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileStats {
+    /// Paths in the merged filesystem (directories included).
+    pub paths: u64,
+    /// Bytes of regular files in the merged filesystem (hardlinked content once).
+    pub bytes: u64,
+    /// Bytes written by all layers, of which `wasted_bytes` are hidden by
+    /// later layers (overwritten or removed).
+    pub layer_bytes: u64,
+    pub wasted_bytes: u64,
+    /// bytes / layer_bytes: 1.0 when no layer wastes anything.
+    pub efficiency: f64,
+}
+
+impl Report {
+    /// The worst problem anywhere in the report.
+    pub fn worst(&self) -> Option<Severity> {
+        self.problems
+            .iter()
+            .map(|p| p.severity)
+            .chain(self.images.iter().filter_map(Image::worst))
+            .max()
+    }
+
+    /// All problems: the archive's, then each image's and layer's, with
+    /// image and layer indices filled in.
+    pub fn all_problems(&self) -> Vec<Problem> {
+        let mut out = self.problems.clone();
+        for (i, img) in self.images.iter().enumerate() {
+            for p in &img.problems {
+                let mut p = p.clone();
+                p.location.image = Some(i);
+                out.push(p);
+            }
+            for (j, l) in img.layers.iter().enumerate() {
+                for p in &l.problems {
+                    let mut p = p.clone();
+                    p.location.image = Some(i);
+                    p.location.layer = Some(j);
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+}

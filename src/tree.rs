@@ -1,0 +1,412 @@
+//! The merged filesystem of an image: layers applied in order with OCI
+//! whiteout semantics, each path marked with the layers that added,
+//! modified or removed it, and the bytes that later layers hide.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::entry::{Entry, Kind};
+use crate::report::FileStats;
+use crate::whiteout::{classify, Whiteout};
+
+/// What a layer entry did to the merged filesystem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// The path did not exist below.
+    Added,
+    /// The path existed below and was replaced or its metadata changed.
+    Modified,
+    /// A whiteout marker: the path (or a directory's lower contents) is removed.
+    Removed,
+    /// Not applied (the root entry, or a hardlink to nothing).
+    Ignored,
+}
+
+impl Change {
+    pub fn letter(self) -> char {
+        match self {
+            Change::Added => 'A',
+            Change::Modified => 'M',
+            Change::Removed => 'R',
+            Change::Ignored => ' ',
+        }
+    }
+}
+
+/// One path of the merged filesystem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// As unpacked: a hardlink shows as the file it links to.
+    pub kind: Kind,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    pub mtime: i64,
+    pub link: Option<Vec<u8>>,
+    /// The layer that first created this path.
+    pub added_by: usize,
+    /// Later layers that replaced it or changed its metadata.
+    pub modified_by: Vec<usize>,
+    /// Which layer entry wrote the content (shared by hardlinks).
+    content: Option<(usize, usize)>,
+}
+
+/// A path removed by a whiteout (or hidden by an opaque directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    pub path: Vec<u8>,
+    pub layer: usize,
+    pub kind: Kind,
+    pub size: u64,
+}
+
+/// Bytes a path wastes: content written by layers and hidden by later ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waste {
+    pub path: String,
+    /// Versions of the path written by layers.
+    pub copies: u32,
+    pub wasted_bytes: u64,
+}
+
+/// The merged filesystem.
+#[derive(Debug, Clone, Default)]
+pub struct Tree {
+    pub nodes: BTreeMap<Vec<u8>, Node>,
+    pub removals: Vec<Removal>,
+    /// For each layer, what each of its entries did (parallel to the entries).
+    pub changes: Vec<Vec<Change>>,
+    /// Hardlink entries resolved to the file they link to: (layer, entry) -> node.
+    pub hardlinks: HashMap<(usize, usize), Node>,
+    /// Hardlinks whose target did not exist: (layer, entry).
+    pub dangling: Vec<(usize, usize)>,
+    /// Content bytes written by all layers.
+    pub layer_bytes: u64,
+    /// Per path: copies written and bytes hidden by later layers.
+    waste: HashMap<Vec<u8>, (u32, u64)>,
+}
+
+fn children_range(dir: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut lo = dir.to_vec();
+    lo.push(b'/');
+    let mut hi = dir.to_vec();
+    hi.push(b'/' + 1);
+    (lo, hi)
+}
+
+impl Tree {
+    /// Applies `layers` in order, base first.
+    pub fn merge(layers: &[&[Entry]]) -> Tree {
+        let mut t = Tree::default();
+        for (li, entries) in layers.iter().enumerate() {
+            let mut changes = vec![Change::Ignored; entries.len()];
+            // whiteouts act on the layers below, before this layer's additions
+            for (ei, e) in entries.iter().enumerate() {
+                if e.whiteout.is_none() {
+                    continue;
+                }
+                let Some((kind, target)) = classify(&e.path) else {
+                    continue;
+                };
+                match kind {
+                    Whiteout::Opaque => t.remove_children(&target, li),
+                    Whiteout::Remove => t.remove(&target, li),
+                }
+                changes[ei] = Change::Removed;
+            }
+            for (ei, e) in entries.iter().enumerate() {
+                if e.whiteout.is_some() || e.path.is_empty() {
+                    continue;
+                }
+                changes[ei] = t.add(e, li, ei);
+            }
+            t.changes.push(changes);
+        }
+        t
+    }
+
+    fn note_waste(&mut self, path: &[u8], node: &Node) {
+        if node.content.is_some() && node.kind == Kind::File {
+            let w = self.waste.entry(path.to_vec()).or_default();
+            w.1 += node.size;
+        }
+    }
+
+    fn take_subtree(&mut self, dir: &[u8]) -> Vec<(Vec<u8>, Node)> {
+        if dir.is_empty() {
+            return std::mem::take(&mut self.nodes).into_iter().collect();
+        }
+        let (lo, hi) = children_range(dir);
+        let keys: Vec<Vec<u8>> = self.nodes.range(lo..hi).map(|(k, _)| k.clone()).collect();
+        keys.into_iter()
+            .filter_map(|k| self.nodes.remove(&k).map(|n| (k, n)))
+            .collect()
+    }
+
+    fn remove_children(&mut self, dir: &[u8], layer: usize) {
+        for (path, node) in self.take_subtree(dir) {
+            self.note_waste(&path, &node);
+            self.removals.push(Removal {
+                path,
+                layer,
+                kind: node.kind,
+                size: node.size,
+            });
+        }
+    }
+
+    fn remove(&mut self, path: &[u8], layer: usize) {
+        if let Some(node) = self.nodes.remove(path) {
+            self.note_waste(path, &node);
+            self.removals.push(Removal {
+                path: path.to_vec(),
+                layer,
+                kind: node.kind,
+                size: node.size,
+            });
+            if node.kind == Kind::Dir {
+                self.remove_children(path, layer);
+            }
+        }
+    }
+
+    fn ensure_parents(&mut self, path: &[u8], layer: usize) {
+        let mut end = 0;
+        while let Some(i) = path[end..].iter().position(|&b| b == b'/') {
+            let parent = &path[..end + i];
+            match self.nodes.get(parent) {
+                Some(n) if n.kind == Kind::Dir => {}
+                Some(_) => {
+                    // a file where a directory must be: the file goes
+                    let old = self.nodes.remove(parent);
+                    if let Some(old) = old {
+                        self.note_waste(parent, &old);
+                    }
+                    self.nodes.insert(parent.to_vec(), implicit_dir(layer));
+                }
+                None => {
+                    self.nodes.insert(parent.to_vec(), implicit_dir(layer));
+                }
+            }
+            end += i + 1;
+        }
+    }
+
+    fn add(&mut self, e: &Entry, layer: usize, index: usize) -> Change {
+        let mut node = Node {
+            kind: e.kind,
+            mode: e.mode,
+            uid: e.uid,
+            gid: e.gid,
+            size: e.size,
+            mtime: e.mtime,
+            link: e.link.clone(),
+            added_by: layer,
+            modified_by: Vec::new(),
+            content: (e.kind == Kind::File).then_some((layer, index)),
+        };
+        if e.kind == Kind::Hardlink {
+            let target = e.link.as_deref().and_then(|l| self.nodes.get(l));
+            match target {
+                Some(t) if t.kind != Kind::Dir => {
+                    node = Node {
+                        added_by: layer,
+                        modified_by: Vec::new(),
+                        ..t.clone()
+                    };
+                    self.hardlinks.insert((layer, index), node.clone());
+                }
+                _ => {
+                    self.dangling.push((layer, index));
+                    return Change::Ignored;
+                }
+            }
+        } else if e.kind == Kind::File {
+            self.layer_bytes += e.size;
+            self.waste.entry(e.path.clone()).or_default().0 += 1;
+        }
+        self.ensure_parents(&e.path, layer);
+        match self.nodes.remove(&e.path) {
+            Some(old) => {
+                if old.kind == Kind::Dir && node.kind != Kind::Dir {
+                    self.remove_children(&e.path, layer);
+                }
+                self.note_waste(&e.path, &old);
+                let change = if old.added_by == layer && old.modified_by.is_empty() {
+                    // written twice by this same layer
+                    Change::Added
+                } else {
+                    node.added_by = old.added_by;
+                    node.modified_by = old.modified_by;
+                    if node.modified_by.last() != Some(&layer) {
+                        node.modified_by.push(layer);
+                    }
+                    Change::Modified
+                };
+                self.nodes.insert(e.path.clone(), node);
+                change
+            }
+            None => {
+                self.nodes.insert(e.path.clone(), node);
+                Change::Added
+            }
+        }
+    }
+
+    /// Totals: paths, bytes, and bytes wasted by content hidden later.
+    pub fn stats(&self) -> FileStats {
+        let mut seen = HashSet::new();
+        let mut bytes = 0;
+        for n in self.nodes.values() {
+            if let Some(c) = n.content {
+                if n.kind == Kind::File && seen.insert(c) {
+                    bytes += n.size;
+                }
+            }
+        }
+        let wasted = self.layer_bytes.saturating_sub(bytes);
+        FileStats {
+            paths: self.nodes.len() as u64,
+            bytes,
+            layer_bytes: self.layer_bytes,
+            wasted_bytes: wasted,
+            efficiency: if self.layer_bytes == 0 {
+                1.0
+            } else {
+                bytes as f64 / self.layer_bytes as f64
+            },
+        }
+    }
+
+    /// Paths whose content later layers hid, most wasted first.
+    pub fn waste(&self) -> Vec<Waste> {
+        let mut v: Vec<Waste> = self
+            .waste
+            .iter()
+            .filter(|(_, (_, w))| *w > 0)
+            .map(|(p, (copies, w))| Waste {
+                path: String::from_utf8_lossy(p).into_owned(),
+                copies: *copies,
+                wasted_bytes: *w,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            b.wasted_bytes
+                .cmp(&a.wasted_bytes)
+                .then(a.path.cmp(&b.path))
+        });
+        v
+    }
+
+    /// Writes the merged filesystem, one line per path, sorted by raw path
+    /// bytes: `<type> <mode> <uid>:<gid> <size|-> <path>[ -> <target>]`.
+    pub fn write_listing(&self, out: &mut dyn Write) -> io::Result<()> {
+        for (path, n) in &self.nodes {
+            write_line(
+                out,
+                path,
+                n.kind,
+                n.mode,
+                n.uid,
+                n.gid,
+                n.size,
+                n.link.as_deref(),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn implicit_dir(layer: usize) -> Node {
+    Node {
+        kind: Kind::Dir,
+        mode: 0o755,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        mtime: 0,
+        link: None,
+        added_by: layer,
+        modified_by: Vec::new(),
+        content: None,
+    }
+}
+
+/// One listing line, raw path bytes kept as they are.
+#[allow(clippy::too_many_arguments)]
+pub fn write_line(
+    out: &mut dyn Write,
+    path: &[u8],
+    kind: Kind,
+    mode: u32,
+    uid: u64,
+    gid: u64,
+    size: u64,
+    link: Option<&[u8]>,
+) -> io::Result<()> {
+    let size = if kind == Kind::Dir {
+        "-".to_string()
+    } else {
+        size.to_string()
+    };
+    write!(
+        out,
+        "{} {:o} {}:{} {} ",
+        kind.letter(),
+        mode,
+        uid,
+        gid,
+        size
+    )?;
+    out.write_all(path)?;
+    if kind == Kind::Symlink {
+        if let Some(l) = link {
+            out.write_all(b" -> ")?;
+            out.write_all(l)?;
+        }
+    }
+    out.write_all(b"\n")
+}
+
+/// Writes one layer's entries in listing form, sorted by raw path bytes;
+/// hardlinks show as the file they link to where it could be resolved.
+pub fn write_layer_listing(
+    out: &mut dyn Write,
+    entries: &[Entry],
+    tree: Option<(&Tree, usize)>,
+) -> io::Result<()> {
+    let mut order: Vec<usize> = (0..entries.len())
+        .filter(|&i| !entries[i].path.is_empty())
+        .collect();
+    order.sort_by(|&a, &b| entries[a].path.cmp(&entries[b].path));
+    for i in order {
+        let e = &entries[i];
+        match tree.and_then(|(t, layer)| t.hardlinks.get(&(layer, i))) {
+            Some(n) => write_line(
+                out,
+                &e.path,
+                n.kind,
+                n.mode,
+                n.uid,
+                n.gid,
+                n.size,
+                n.link.as_deref(),
+            )?,
+            None => write_line(
+                out,
+                &e.path,
+                e.kind,
+                e.mode,
+                e.uid,
+                e.gid,
+                e.size,
+                e.link.as_deref(),
+            )?,
+        }
+    }
+    Ok(())
+}
