@@ -273,10 +273,8 @@ fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<(), Error> 
     if !has_docker && !has_oci && !has_legacy {
         if report.problems.iter().any(|p| p.code == "truncated") {
             report.problems.push(Problem::new(
-                Fault::Missing {
-                    what:
-                        "manifest.json, index.json and repositories (the archive ends before them)"
-                            .into(),
+                Fault::Other {
+                    detail: "no manifest.json, index.json or repositories was found before the archive ends".into(),
                 },
                 Location::default(),
             ));

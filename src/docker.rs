@@ -38,24 +38,43 @@ pub fn load_config(store: &mut dyn Store, img: &mut Image, path: &str, expected:
     match read_json(store, path) {
         Ok((json, bytes)) => {
             let actual = Digest::sha256_of(&bytes);
-            let named = expected.cloned().or_else(|| digest_from_name(path));
-            img.config_check = match &named {
-                Some(_) => Check::compare(named.as_ref(), Some(&actual)),
-                None => Check::NotChecked {
-                    reason: format!("{path} is not named by a digest"),
-                },
-            };
-            if let Check::Mismatch { expected, actual } = &img.config_check {
-                img.problems.push(Problem::new(
+            // a digest the manifest gives, or a content-addressed blob path,
+            // is a promise; a docker-archive file name is only a habit
+            let promised = expected.cloned().or_else(|| {
+                path.starts_with("blobs/")
+                    .then(|| digest_from_name(path))
+                    .flatten()
+            });
+            img.config_check = Check::compare(promised.as_ref(), Some(&actual));
+            match &img.config_check {
+                Check::Mismatch { expected, actual } => img.problems.push(Problem::new(
                     Fault::DigestMismatch {
                         what: format!("config {path}"),
                         expected: expected.clone(),
                         actual: actual.clone(),
                     },
                     Location::entry(path),
-                ));
+                )),
+                Check::NotChecked { .. } => {
+                    img.config_check = Check::NotChecked {
+                        reason: format!(
+                            "{path} is not named by a digest; the image ID is its sha256"
+                        ),
+                    };
+                    if let Some(named) = digest_from_name(path).filter(|n| *n != actual) {
+                        img.problems.push(Problem::new(
+                            Fault::NameNotDigest {
+                                path: path.to_string(),
+                                named,
+                                actual: actual.clone(),
+                            },
+                            Location::entry(path),
+                        ));
+                    }
+                }
+                Check::Verified { .. } => {}
             }
-            img.config_digest = Some(named.unwrap_or(actual));
+            img.config_digest = Some(promised.unwrap_or(actual));
             img.summary = Config::from_json(&json);
             img.history = config::history(&json);
             img.platform = Platform {
@@ -170,18 +189,18 @@ pub fn images(
             let source = diff_id
                 .as_ref()
                 .and_then(|d| sources.and_then(|s| s.get(&d.to_string())));
-            let from_source = source
-                .and_then(|s| s.get("digest"))
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse().ok());
             let member = store.index().get(path).map(|m| m.path.clone());
             // a blob's name in an OCI layout is its digest; in docker-archives
-            // the file is the uncompressed tar, named by v1 id or diff_id
-            let expected = from_source.or_else(|| {
-                member
-                    .as_deref()
-                    .filter(|p| p.starts_with("blobs/"))
-                    .and_then(digest_from_name)
+            // the file is the uncompressed tar, named by v1 id or diff_id.
+            // LayerSources describes the registry's blob, which is stored
+            // here only when the file is that blob (Docker 25+).
+            let expected = member
+                .as_deref()
+                .filter(|p| p.starts_with("blobs/"))
+                .and_then(digest_from_name);
+            let source = source.filter(|s| {
+                let named = s.get("digest").and_then(Value::as_str);
+                expected.is_some() && named == expected.as_ref().map(|d| d.to_string()).as_deref()
             });
             let mut layer = Layer::new(member.clone(), expected, diff_id);
             layer.media_type = source

@@ -176,12 +176,13 @@ impl<'a> Walker<'a> {
             ));
             return;
         };
-        let name = desc
-            .annotations
-            .get(REF_NAME)
-            .or_else(|| desc.annotations.get(CONTAINERD_NAME))
-            .map(String::as_str)
-            .or(name);
+        // the name index.json gives wins over names nested indexes repeat
+        let name = name.or_else(|| {
+            desc.annotations
+                .get(REF_NAME)
+                .or_else(|| desc.annotations.get(CONTAINERD_NAME))
+                .map(String::as_str)
+        });
         if parents.contains(&digest) {
             self.problems.push(Problem::new(
                 Fault::IndexLoop {

@@ -64,6 +64,12 @@ pub enum Fault {
         expected: Digest,
         actual: Digest,
     },
+    #[error("{path} is named {named}, but its content hashes to {actual} (the image ID is the content's digest)")]
+    NameNotDigest {
+        path: String,
+        named: Digest,
+        actual: Digest,
+    },
     #[error("{what}: {detail}")]
     BadDigest { what: String, detail: String },
     #[error("history has {found} steps that make layers, should have {expected} (one per layer); history is not mapped onto layers")]
@@ -103,6 +109,7 @@ impl Fault {
             Fault::Missing { .. } => "missing",
             Fault::DigestMismatch { .. } => "digest_mismatch",
             Fault::BadDigest { .. } => "bad_digest",
+            Fault::NameNotDigest { .. } => "name_not_digest",
             Fault::HistoryMismatch { .. } => "history_mismatch",
             Fault::DiffIdCount { .. } => "diff_id_count",
             Fault::NotATar { .. } => "not_a_tar",
@@ -120,8 +127,13 @@ impl Fault {
     /// How bad this kind of fault is, by default.
     pub fn severity(&self) -> Severity {
         match self {
-            Fault::NoEndOfArchive | Fault::EmptyLayer | Fault::Absent { .. } => Severity::Note,
-            Fault::HistoryMismatch { .. } | Fault::DanglingHardlink { .. } => Severity::Warning,
+            Fault::NoEndOfArchive
+            | Fault::EmptyLayer
+            | Fault::Absent { .. }
+            | Fault::NameNotDigest { .. } => Severity::Note,
+            Fault::HistoryMismatch { .. }
+            | Fault::DanglingHardlink { .. }
+            | Fault::DiffIdCount { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

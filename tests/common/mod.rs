@@ -1,0 +1,79 @@
+//! Shared test helpers: the fixture corpus, and a reader that returns short
+//! reads at random (as tar-rs's own tests do), so no parser may assume a
+//! read fills its buffer.
+
+#![allow(dead_code)]
+
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+
+/// Where the shared fixtures are: `LAYERCAKE_FIXTURES`, else `../shared/fixtures`.
+/// With `CI=true` a missing corpus is a failure; elsewhere the caller skips.
+pub fn fixtures() -> Option<PathBuf> {
+    let dir = std::env::var_os("LAYERCAKE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    if dir.join("facts.json").is_file() {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "fixture corpus not found at {} (set LAYERCAKE_FIXTURES); CI requires it",
+            dir.display()
+        );
+    }
+    eprintln!("skipping: fixture corpus not found at {}", dir.display());
+    None
+}
+
+/// The path of a fixture named in facts.json.
+pub fn fixture_path(dir: &std::path::Path, file: &str) -> PathBuf {
+    for sub in ["upstream", "built"] {
+        let p = dir.join(sub).join(file);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!(
+        "fixture {file} listed in facts.json is missing from {}",
+        dir.display()
+    );
+}
+
+/// Returns at most a random 1..=max bytes per read.
+pub struct ShortReads<R> {
+    inner: R,
+    state: u64,
+    max: usize,
+}
+
+impl<R> ShortReads<R> {
+    pub fn new(inner: R, seed: u64) -> ShortReads<R> {
+        ShortReads {
+            inner,
+            state: seed | 1,
+            max: 4099,
+        }
+    }
+
+    fn next(&mut self) -> usize {
+        // xorshift64
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        1 + (self.state % self.max as u64) as usize
+    }
+}
+
+impl<R: Read> Read for ShortReads<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.next().min(buf.len());
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl<R: Seek> Seek for ShortReads<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}

@@ -1,0 +1,460 @@
+//! Conformance over the shared fixture corpus: every archive in facts.json
+//! must yield the facts an independent reader found, by both the seeking
+//! path and the one-pass path, through short reads.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use layercake::report::{Image, Layer, Source};
+use layercake::{dissect, dissect_stream, Dissection, Error, Options, Quiet};
+use serde_json::Value;
+
+use common::{fixture_path, fixtures, ShortReads};
+
+fn load_facts(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("facts.json")).expect("read facts.json");
+    serde_json::from_str::<Value>(&text)
+        .expect("parse facts.json")
+        .as_array()
+        .expect("facts.json is a list")
+        .clone()
+}
+
+fn seek_read(path: &Path) -> Result<Dissection, Error> {
+    let f = File::open(path).unwrap();
+    dissect(
+        ShortReads::new(BufReader::new(f), 7),
+        &Options::default(),
+        &mut Quiet,
+    )
+}
+
+fn stream_read(path: &Path) -> Result<Dissection, Error> {
+    let f = File::open(path).unwrap();
+    let size = f.metadata().unwrap().len();
+    dissect_stream(
+        ShortReads::new(f, 11),
+        Some(size),
+        &Options::default(),
+        &mut Quiet,
+    )
+}
+
+fn strs(v: &Value) -> Option<Vec<String>> {
+    v.as_array().map(|a| {
+        a.iter()
+            .map(|s| s.as_str().unwrap_or_default().to_string())
+            .collect()
+    })
+}
+
+/// Compares one layer's facts; returns a list of disagreements.
+fn check_layer(ctx: &str, want: &Value, got: &Layer, out: &mut Vec<String>) {
+    let mut eq = |what: &str, w: Value, g: Value| {
+        if w != g {
+            out.push(format!("{ctx}: {what} is {g}, should be {w}"));
+        }
+    };
+    let n = |k: &str| want.get(k).cloned().unwrap_or(Value::from(0));
+    eq("entries", n("entries"), got.entries.into());
+    let c = &got.counts;
+    for (k, v) in [
+        ("files", c.files),
+        ("dirs", c.dirs),
+        ("symlinks", c.symlinks),
+        ("hardlinks", c.hardlinks),
+        ("chardev", c.chardevs),
+        ("blockdev", c.blockdevs),
+        ("fifo", c.fifos),
+        ("whiteouts", c.whiteouts),
+        ("opaque", c.opaque),
+        ("pax", c.pax),
+        ("non_utf8_names", c.non_utf8),
+    ] {
+        eq(k, n(k), v.into());
+    }
+    if want.get("tar_error").is_none() {
+        eq(
+            "has_eof_blocks",
+            want["has_eof_blocks"].clone(),
+            got.has_eof_blocks.into(),
+        );
+    } else if got.problems.is_empty()
+        && got
+            .media_type
+            .as_deref()
+            .is_none_or(layercake::layer::is_layer_media_type)
+    {
+        eq("problems", "at least one".into(), "none".into());
+    }
+    eq("size", want["size"].clone(), got.size.into());
+    eq(
+        "digest",
+        want["digest"].clone(),
+        got.digest.as_ref().map(|d| d.to_string()).into(),
+    );
+    let compression = got.compression.map(|c| c.name()).unwrap_or("none");
+    if want.get("tar_error").is_none() || compression != "none" {
+        eq(
+            "compression",
+            want["compression"].clone(),
+            compression.into(),
+        );
+    }
+    if want.get("tar_error").is_none() {
+        eq(
+            "diff_id",
+            want["diff_id"].clone(),
+            got.diff_id.as_ref().map(|d| d.to_string()).into(),
+        );
+    }
+}
+
+/// Compares an image's config facts.
+fn check_image(ctx: &str, want: &Value, got: &Image, out: &mut Vec<String>) {
+    let mut eq = |what: &str, w: Value, g: Value| {
+        if w != g {
+            out.push(format!("{ctx}: {what} is {g}, should be {w}"));
+        }
+    };
+    let s = &got.summary;
+    if let Some(env) = want.get("Env") {
+        eq("Env", env.clone(), serde_json::to_value(&s.env).unwrap());
+    }
+    if let Some(cmd) = want.get("Cmd") {
+        eq("Cmd", cmd.clone(), serde_json::to_value(&s.cmd).unwrap());
+    }
+    if let Some(ep) = want.get("Entrypoint") {
+        eq(
+            "Entrypoint",
+            ep.clone(),
+            serde_json::to_value(&s.entrypoint).unwrap(),
+        );
+    }
+    if let Some(a) = want.get("architecture") {
+        eq("architecture", a.clone(), s.architecture.clone().into());
+    }
+    if let Some(h) = want.get("history_len") {
+        eq("history length", h.clone(), got.history.len().into());
+        let empty = got.history.iter().filter(|h| h.empty_layer).count();
+        eq(
+            "empty history steps",
+            want["history_empty_layers"].clone(),
+            empty.into(),
+        );
+    }
+    if let Some(ids) = want.get("diff_ids").and_then(strs) {
+        let ours: Vec<String> = got
+            .summary
+            .diff_ids
+            .iter()
+            .map(|d| d.as_ref().map(|d| d.to_string()).unwrap_or_default())
+            .collect();
+        eq("config diff_ids", ids.into(), ours.into());
+    }
+    if let Some(layers) = want.get("layers").and_then(Value::as_array) {
+        eq("layer count", layers.len().into(), got.layers.len().into());
+        for (j, (w, g)) in layers.iter().zip(&got.layers).enumerate() {
+            check_layer(&format!("{ctx} layer {j}"), w, g, out);
+        }
+    }
+    if want.get("diff_ids_match") == Some(&Value::Bool(true)) && got.verified != Some(true) {
+        out.push(format!(
+            "{ctx}: every digest matches, so the image should be verified, is {:?}",
+            got.verified
+        ));
+    }
+}
+
+/// Checks one archive's dissection against its facts.
+fn check_archive(facts: &Value, d: &Dissection, out: &mut Vec<String>) {
+    let file = facts["file"].as_str().unwrap();
+    let images = &d.report.images;
+    for (k, want) in facts
+        .get("docker_images")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let ctx = format!("{file} docker image {k}");
+        let cd = want["config_digest"].as_str().unwrap();
+        let Some(got) = images
+            .iter()
+            .find(|i| i.config_digest.as_ref().map(|d| d.to_string()).as_deref() == Some(cd))
+        else {
+            out.push(format!("{ctx}: no image with config {cd}"));
+            continue;
+        };
+        for t in strs(&want["RepoTags"]).unwrap_or_default() {
+            if !got.tags.contains(&t) {
+                out.push(format!("{ctx}: tag {t} missing from {:?}", got.tags));
+            }
+        }
+        check_image(&ctx, want, got, out);
+    }
+    let mut seen = BTreeSet::new();
+    for want in facts
+        .get("oci_images")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let md = want["manifest_digest"].as_str().unwrap_or_default();
+        let ctx = format!("{file} oci manifest {}", &md[..19.min(md.len())]);
+        if want.get("error").is_some() {
+            let absent = d.report.all_problems().iter().any(|p| {
+                p.code == "absent"
+                    && p.location.digest.as_ref().map(|d| d.to_string()).as_deref() == Some(md)
+            });
+            if !absent {
+                out.push(format!("{ctx}: an absent manifest should be reported"));
+            }
+            continue;
+        }
+        let Some(got) = images
+            .iter()
+            .find(|i| i.manifest_digest.as_ref().map(|d| d.to_string()).as_deref() == Some(md))
+        else {
+            out.push(format!("{ctx}: no image with this manifest"));
+            continue;
+        };
+        if let Some(r) = want["ref"].as_str() {
+            if !got.tags.iter().any(|t| t == r) {
+                out.push(format!("{ctx}: ref {r} missing from {:?}", got.tags));
+            }
+        }
+        if want.get("artifactType").is_some() != got.is_artifact() {
+            out.push(format!(
+                "{ctx}: artifact is {}, should be {}",
+                got.is_artifact(),
+                want.get("artifactType").is_some()
+            ));
+        }
+        if let Some(cd) = want["config_digest"].as_str() {
+            let ours = got.config_digest.as_ref().map(|d| d.to_string());
+            if ours.as_deref() != Some(cd) {
+                out.push(format!("{ctx}: config digest is {ours:?}, should be {cd}"));
+            }
+        }
+        if seen.insert(md.to_string()) {
+            check_image(&ctx, want, got, out);
+        }
+    }
+    let distinct_oci = images.iter().filter(|i| i.source == Source::Oci).count();
+    if !seen.is_empty() && distinct_oci != seen.len() {
+        out.push(format!(
+            "{file}: {distinct_oci} OCI images, should be {} distinct manifests",
+            seen.len()
+        ));
+    }
+    for want in facts
+        .get("legacy_images")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let tag = want["RepoTag"].as_str().unwrap();
+        let ctx = format!("{file} legacy image {tag}");
+        match images
+            .iter()
+            .find(|i| i.source == Source::Legacy && i.tags.iter().any(|t| t == tag))
+        {
+            Some(got) => check_image(&ctx, want, got, out),
+            None => out.push(format!("{ctx}: not found")),
+        }
+    }
+}
+
+#[test]
+fn every_fixture_yields_its_facts() {
+    let Some(dir) = fixtures() else { return };
+    let facts = load_facts(&dir);
+    assert!(
+        facts.len() >= 37,
+        "facts.json lists {} archives, should list 37",
+        facts.len()
+    );
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for f in &facts {
+        let file = f["file"].as_str().unwrap();
+        let path = fixture_path(&dir, file);
+        let is_image = ["docker_images", "oci_images", "legacy_images"]
+            .iter()
+            .any(|k| f.get(*k).is_some());
+        for (mode, result) in [("seek", seek_read(&path)), ("stream", stream_read(&path))] {
+            match result {
+                Ok(d) => {
+                    let mut out = Vec::new();
+                    check_archive(f, &d, &mut out);
+                    failures.extend(out.into_iter().map(|s| format!("[{mode}] {s}")));
+                    if !is_image && f.get("outer_error").is_none() && f.get("index_error").is_none()
+                    {
+                        failures.push(format!(
+                            "[{mode}] {file}: read as an image, should be rejected"
+                        ));
+                    }
+                }
+                Err(Error::NotAnImage { found }) => {
+                    if is_image || f.get("outer_error").is_some() || f.get("index_error").is_some()
+                    {
+                        failures.push(format!(
+                            "[{mode}] {file}: rejected as not an image ({found})"
+                        ));
+                    }
+                }
+                Err(e) => failures.push(format!("[{mode}] {file}: {e}")),
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(checked, facts.len() * 2);
+}
+
+#[test]
+fn broken_archives_get_clean_problems() {
+    let Some(dir) = fixtures() else { return };
+    let read = |f: &str| seek_read(&fixture_path(&dir, f));
+    let codes = |d: &Dissection| {
+        d.report
+            .all_problems()
+            .iter()
+            .map(|p| p.code.clone())
+            .collect::<Vec<_>>()
+    };
+
+    let d = read("built__bb-docker-truncated.tar").expect("a truncated archive still reports");
+    assert!(d.report.images.is_empty());
+    assert!(
+        codes(&d).contains(&"truncated".to_string()),
+        "{:?}",
+        codes(&d)
+    );
+
+    let d = read("ggcr__null_manifest.tar").unwrap();
+    assert!(d.report.images.is_empty());
+    assert!(
+        d.report.problems[0].message.contains("null"),
+        "{:?}",
+        d.report.problems
+    );
+
+    let d = read("trivy__layout_bad_index_json.tar").unwrap();
+    assert_eq!(codes(&d), vec!["bad_json"]);
+
+    match read("dive__test-gzip-image.tar") {
+        Err(Error::NotAnImage { found }) => assert!(found.contains("README.md"), "{found}"),
+        other => panic!("should be rejected as not an image, got {other:?}"),
+    }
+
+    // placeholder layer blobs that are not tars
+    let d = read("cimage__layout_multiple_images.tar").unwrap();
+    assert!(
+        codes(&d).iter().any(|c| c == "not_a_tar"),
+        "{:?}",
+        codes(&d)
+    );
+    assert!(d.report.images.iter().all(|i| !i.layers.is_empty()));
+}
+
+/// The merged trees must match what umoci unpacked, line for line.
+#[test]
+fn merged_trees_match_the_oracles() {
+    let Some(dir) = fixtures() else { return };
+    let mut oracles: Vec<_> = std::fs::read_dir(dir.join("oracles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".tree.txt"))
+        .collect();
+    oracles.sort();
+    assert_eq!(oracles.len(), 8, "expected 8 tree oracles");
+    let mut failures = Vec::new();
+    for oracle in &oracles {
+        let name = oracle.file_name().unwrap().to_string_lossy().into_owned();
+        let stem = name.trim_end_matches(".tree.txt");
+        let (file, platform) = match stem.rsplit_once(".tar.") {
+            Some((f, rest)) if !rest.contains('.') && rest != "gz" => {
+                (format!("{f}.tar"), Some(rest.to_string()))
+            }
+            _ => (stem.to_string(), None),
+        };
+        let d = seek_read(&fixture_path(&dir, &file)).unwrap();
+        let i = match &platform {
+            Some(arch) => d
+                .report
+                .images
+                .iter()
+                .position(|img| img.platform.architecture.as_deref() == Some(arch))
+                .unwrap(),
+            None => 0,
+        };
+        let mut ours = Vec::new();
+        d.tree(i).write_listing(&mut ours).unwrap();
+        let want: Vec<Vec<u8>> = std::fs::read(oracle)
+            .unwrap()
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(drop_nlink)
+            .collect();
+        let got: Vec<Vec<u8>> = ours
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect();
+        if want != got {
+            let missing: Vec<String> = want
+                .iter()
+                .filter(|l| !got.contains(l))
+                .take(5)
+                .map(|l| String::from_utf8_lossy(l).into_owned())
+                .collect();
+            let extra: Vec<String> = got
+                .iter()
+                .filter(|l| !want.contains(l))
+                .take(5)
+                .map(|l| String::from_utf8_lossy(l).into_owned())
+                .collect();
+            failures.push(format!(
+                "{name}: {} lines, should be {}\n  missing: {missing:#?}\n  extra: {extra:#?}",
+                got.len(),
+                want.len()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `f 644 0:0 9 1 path` -> `f 644 0:0 9 path` (the fifth field is nlink).
+fn drop_nlink(line: &[u8]) -> Vec<u8> {
+    let mut fields = 0;
+    let mut out = Vec::with_capacity(line.len());
+    let mut i = 0;
+    while i < line.len() {
+        if fields == 4 {
+            // skip the nlink field and its space
+            let end = line[i..]
+                .iter()
+                .position(|&b| b == b' ')
+                .map_or(line.len(), |p| i + p + 1);
+            out.extend_from_slice(&line[end..]);
+            return out;
+        }
+        out.push(line[i]);
+        if line[i] == b' ' {
+            fields += 1;
+        }
+        i += 1;
+    }
+    out
+}
