@@ -91,6 +91,9 @@ impl Default for Options {
 pub struct Blob {
     /// Member path in the outer archive.
     pub path: String,
+    /// Offset and size of the member in the (uncompressed) outer stream.
+    pub offset: u64,
+    pub size: u64,
     pub facts: Option<LayerFacts>,
     pub entries: Vec<Entry>,
 }
@@ -114,6 +117,28 @@ impl Dissection {
                 None => &[],
             })
             .collect()
+    }
+
+    /// Where the content written by entry `entry` of layer `layer` of image
+    /// `image` is, to read it again.
+    pub fn locate(
+        &self,
+        image: usize,
+        layer: usize,
+        entry: usize,
+    ) -> Option<crate::contents::FileRef> {
+        let l = self.report.images.get(image)?.layers.get(layer)?;
+        let blob = &self.blobs[l.blob?];
+        let e = blob.entries.get(entry)?;
+        Some(crate::contents::FileRef {
+            member: blob.path.clone(),
+            member_offset: blob.offset,
+            member_size: blob.size,
+            archive_compression: self.report.archive.compression.unwrap_or(Compression::None),
+            layer_compression: l.compression?,
+            offset: e.offset,
+            size: e.size,
+        })
     }
 
     /// The merged filesystem of image `i`.
@@ -220,8 +245,11 @@ pub fn dissect<R: Read + Seek>(
             facts: &facts,
             entries: &entries,
         });
+        let (offset, size) = index.get_raw(path).map_or((0, 0), |m| (m.offset, m.size));
         blobs.push(Blob {
             path: path.clone(),
+            offset,
+            size,
             facts: Some(facts),
             entries: if opts.keep_entries {
                 entries
@@ -524,8 +552,14 @@ pub fn dissect_stream<R: Read>(
             facts: &facts,
             entries: &entries,
         });
+        let (offset, size) = store
+            .index
+            .get_raw(path)
+            .map_or((0, 0), |m| (m.offset, m.size));
         blobs.push(Blob {
             path: path.clone(),
+            offset,
+            size,
             facts: Some(facts),
             entries: if opts.keep_entries {
                 entries

@@ -23,3 +23,5 @@ pub mod whiteout;
 pub use dissect::{dissect, dissect_stream, Blob, Dissection, Event, Options, Quiet, Sink};
 pub use problem::{Error, Problem, Severity};
 pub use report::Report;
+pub mod contents;
+pub mod listing;

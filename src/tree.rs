@@ -51,8 +51,9 @@ pub struct Node {
     pub added_by: usize,
     /// Later layers that replaced it or changed its metadata.
     pub modified_by: Vec<usize>,
-    /// Which layer entry wrote the content (shared by hardlinks).
-    content: Option<(usize, usize)>,
+    /// Which layer entry wrote the content (shared by hardlinks):
+    /// (layer index, entry index).
+    pub content: Option<(usize, usize)>,
 }
 
 /// A path removed by a whiteout (or hidden by an opaque directory).
