@@ -25,3 +25,6 @@ pub use problem::{Error, Problem, Severity};
 pub use report::Report;
 pub mod contents;
 pub mod listing;
+pub mod message;
+pub mod sample;
+pub mod session;

@@ -49,6 +49,11 @@ enum Command {
         /// The archive ("-" reads standard input in one pass).
         file: PathBuf,
     },
+    /// Write the built-in sample image (a small docker-save archive).
+    Sample {
+        /// Where to write it.
+        out: PathBuf,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -66,6 +71,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let d = match cli.command {
+        Command::Sample { out: path } => {
+            std::fs::write(&path, layercake::sample::build())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Inspect { json, file } => {
             let d = read(&file, !json)?;
             if json {

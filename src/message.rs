@@ -1,0 +1,164 @@
+//! Messages between the page and the dissecting worker. Plain serde types:
+//! the page never sees tar, and the worker never sees the DOM.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dissect::Event;
+use crate::layer::LayerFacts;
+use crate::listing::{Marks, Row, Sort};
+use crate::problem::Problem;
+use crate::report::{ArchiveInfo, FileStats, Image, Report};
+use crate::tree::Waste;
+
+/// Which filesystem to look at: an image's merged tree, or one of its layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct View {
+    pub image: usize,
+    pub layer: Option<usize>,
+}
+
+/// What the page asks of the worker once a file is open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Children of a directory ("" is the root).
+    List {
+        id: u32,
+        view: View,
+        dir: String,
+        sort: Sort,
+        marks: Marks,
+        offset: usize,
+        limit: usize,
+    },
+    /// Paths containing a string.
+    Search {
+        id: u32,
+        view: View,
+        query: String,
+        marks: Marks,
+        limit: usize,
+    },
+    /// The largest files and the paths that waste space.
+    Space { id: u32, image: usize, limit: usize },
+    /// The first `limit` bytes of a file.
+    Read {
+        id: u32,
+        view: View,
+        path: String,
+        limit: u64,
+    },
+    /// The report as `layercake inspect --json` prints it.
+    Export { id: u32 },
+}
+
+/// What the worker tells the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reply {
+    /// The worker's wasm is loaded; messages sent before this are lost.
+    Ready,
+    Archive {
+        archive: ArchiveInfo,
+    },
+    Image {
+        index: usize,
+        image: Box<Image>,
+    },
+    LayerStarted {
+        blob: usize,
+        path: String,
+        size: u64,
+    },
+    Progress {
+        read: u64,
+        total: Option<u64>,
+    },
+    LayerDone {
+        blob: usize,
+        path: String,
+        facts: LayerFacts,
+    },
+    Problem {
+        problem: Problem,
+    },
+    Finished {
+        report: Box<Report>,
+    },
+    /// The input could not be dissected at all.
+    Failed {
+        message: String,
+    },
+    Rows {
+        id: u32,
+        view: View,
+        dir: String,
+        rows: Vec<Row>,
+        total: usize,
+    },
+    Space {
+        id: u32,
+        image: usize,
+        largest: Vec<Row>,
+        waste: Vec<Waste>,
+        stats: FileStats,
+    },
+    Contents {
+        id: u32,
+        path: String,
+        size: u64,
+        bytes: Vec<u8>,
+    },
+    /// Bytes of a compressed layer inflated so far, while reading a file.
+    ReadProgress {
+        id: u32,
+        done: u64,
+        total: u64,
+    },
+    Exported {
+        id: u32,
+        json: String,
+    },
+    /// A request failed.
+    Error {
+        id: u32,
+        message: String,
+    },
+}
+
+impl Reply {
+    /// The message for a dissection event.
+    pub fn from_event(e: &Event<'_>) -> Option<Reply> {
+        Some(match e {
+            Event::Archive(a) => Reply::Archive {
+                archive: (*a).clone(),
+            },
+            Event::Image { index, image } => Reply::Image {
+                index: *index,
+                image: Box::new((*image).clone()),
+            },
+            Event::LayerStarted { blob, path, size } => Reply::LayerStarted {
+                blob: *blob,
+                path: path.to_string(),
+                size: *size,
+            },
+            Event::Progress { read, total } => Reply::Progress {
+                read: *read,
+                total: *total,
+            },
+            Event::LayerDone {
+                blob, path, facts, ..
+            } => Reply::LayerDone {
+                blob: *blob,
+                path: path.to_string(),
+                facts: (*facts).clone(),
+            },
+            Event::Problem(p) => Reply::Problem {
+                problem: (*p).clone(),
+            },
+            Event::Finished(r) => Reply::Finished {
+                report: Box::new((*r).clone()),
+            },
+        })
+    }
+}
