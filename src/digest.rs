@@ -189,7 +189,9 @@ pub enum Check {
     Verified { digest: Digest },
     /// The content hashes to something else.
     Mismatch { expected: Digest, actual: Digest },
-    /// Nothing to compare against, or the content could not be read whole.
+    /// The content could not be read whole, so its digest is unknown.
+    Unreadable { expected: Digest },
+    /// Nothing to compare against.
     NotChecked { reason: String },
 }
 
@@ -208,34 +210,36 @@ impl Check {
             (None, _) => Check::NotChecked {
                 reason: "no digest to compare against".into(),
             },
-            (Some(_), None) => Check::NotChecked {
-                reason: "content could not be read whole".into(),
+            (Some(e), None) => Check::Unreadable {
+                expected: e.clone(),
             },
         }
     }
 
-    /// `Some(true)` when verified, `Some(false)` on a mismatch, `None` when not checked.
+    /// `Some(true)` when verified, `Some(false)` on a mismatch, `None` when
+    /// not checked or unreadable.
     pub fn verified(&self) -> Option<bool> {
         match self {
             Check::Verified { .. } => Some(true),
             Check::Mismatch { .. } => Some(false),
-            Check::NotChecked { .. } => None,
+            Check::Unreadable { .. } | Check::NotChecked { .. } => None,
         }
     }
 }
 
-/// Folds several checks into one verdict: any mismatch is false, else any
-/// verified is true, else not checked (None).
+/// Folds several checks into one verdict: any mismatch is false; any
+/// unreadable content leaves it unknown (None); else any verified is true.
 pub fn verdict<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Option<bool> {
-    let mut result = None;
+    let (mut verified, mut unreadable) = (false, false);
     for c in checks {
-        match c.verified() {
-            Some(false) => return Some(false),
-            Some(true) => result = Some(true),
-            None => {}
+        match c {
+            Check::Mismatch { .. } => return Some(false),
+            Check::Verified { .. } => verified = true,
+            Check::Unreadable { .. } => unreadable = true,
+            Check::NotChecked { .. } => {}
         }
     }
-    result
+    (verified && !unreadable).then_some(true)
 }
 
 #[cfg(test)]
@@ -283,5 +287,7 @@ mod tests {
         assert_eq!(verdict([&ok, &none]), Some(true));
         assert_eq!(verdict([&ok, &bad]), Some(false));
         assert_eq!(verdict([&none]), None);
+        let unreadable = Check::compare(Some(&a), None);
+        assert_eq!(verdict([&ok, &unreadable]), None);
     }
 }

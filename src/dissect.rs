@@ -468,7 +468,14 @@ pub fn dissect_stream<R: Read>(
         return Err(Error::not_an_image(if compression == Compression::None {
             what
         } else {
-            format!("a {} stream holding {what}", compression.name())
+            let inner = match outer_head.is_empty() {
+                true => "nothing".to_string(),
+                false => format!(
+                    "{}, not a tar archive",
+                    crate::detect::describe(&outer_head)
+                ),
+            };
+            format!("a {} stream holding {inner}", compression.name())
         }));
     }
     let chained = std::io::Cursor::new(outer_head).chain(outer);
@@ -528,9 +535,13 @@ pub fn dissect_stream<R: Read>(
     let paths = assign_blobs(&mut report, &store.index);
     let mut blobs = Vec::with_capacity(paths.len());
     for (b, path) in paths.iter().enumerate() {
-        let (facts, entries) = analyzed.remove(path).unwrap_or_else(|| {
-            let expect = expectation(&report, b);
-            match store.kept.get(path) {
+        let expect = expectation(&report, b);
+        let (facts, entries) = match analyzed.remove(path) {
+            Some((mut facts, entries)) => {
+                facts.recheck(&expect.as_expect());
+                (facts, entries)
+            }
+            None => match store.kept.get(path) {
                 Some(bytes) => layer::analyze(&bytes[..], &expect.as_expect(), None),
                 None => (
                     LayerFacts::unreadable(Problem::new(
@@ -539,8 +550,8 @@ pub fn dissect_stream<R: Read>(
                     )),
                     Vec::new(),
                 ),
-            }
-        });
+            },
+        };
         sink.event(Event::LayerStarted {
             blob: b,
             path,

@@ -167,9 +167,11 @@ pub fn analyze<R: Read>(
             );
         }
         let decoded = plain.count();
+        let whole = plain.error.is_none();
         let (diff, _, _) = plain.finish();
-        facts.uncompressed_size = Some(decoded);
-        facts.diff_id = diff;
+        // a stream that could not be inflated whole has no diff_id
+        facts.uncompressed_size = whole.then_some(decoded);
+        facts.diff_id = diff.filter(|_| whole);
     }
     finish_raw(&mut facts, raw, expect);
     if compression == Compression::None {
@@ -424,6 +426,33 @@ fn count(entry: &Entry, c: &mut Counts, pax: bool) {
 }
 
 impl LayerFacts {
+    /// Re-reads facts against what the manifest turned out to expect, for
+    /// blobs walked before the manifest was known (one-pass reads): blobs
+    /// that are not layers (artifacts) are not faulted for not being tars,
+    /// and the descriptor's size is checked.
+    pub fn recheck(&mut self, expect: &Expect<'_>) {
+        let artifact = expect.media_type.is_some_and(|m| !is_layer_media_type(m));
+        if artifact && self.compression != Some(Compression::None) {
+            self.problems.retain(|p| p.code != "not_a_tar");
+            self.compression = None;
+        }
+        if let Some(want) = expect.size {
+            if want != self.size && self.problems.iter().all(|p| p.code != "unexpected") {
+                self.problems.push(Problem::new(
+                    Fault::Unexpected {
+                        what: "blob size".into(),
+                        found: format!("{} bytes", self.size),
+                        expected: format!("{want} bytes (as its descriptor says)"),
+                    },
+                    Location {
+                        digest: expect.digest.cloned(),
+                        ..Location::default()
+                    },
+                ));
+            }
+        }
+    }
+
     /// Facts for a blob that could not be read at all.
     pub fn unreadable(problem: Problem) -> LayerFacts {
         LayerFacts {

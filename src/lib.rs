@@ -28,3 +28,6 @@ pub mod listing;
 pub mod message;
 pub mod sample;
 pub mod session;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -96,6 +96,14 @@ pub enum Reply {
         rows: Vec<Row>,
         total: usize,
     },
+    /// Search results.
+    Found {
+        id: u32,
+        view: View,
+        query: String,
+        rows: Vec<Row>,
+        total: usize,
+    },
     Space {
         id: u32,
         image: usize,

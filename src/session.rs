@@ -114,10 +114,10 @@ impl Session {
             } => {
                 let l = self.listing(*view)?;
                 let (rows, total) = l.search(query, *marks, *limit);
-                Reply::Rows {
+                Reply::Found {
                     id: *id,
                     view: *view,
-                    dir: String::new(),
+                    query: query.clone(),
                     rows: rows.into_iter().cloned().collect(),
                     total,
                 }

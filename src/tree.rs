@@ -89,6 +89,8 @@ pub struct Tree {
     pub layer_bytes: u64,
     /// Per path: copies written and bytes hidden by later layers.
     waste: HashMap<Vec<u8>, (u32, u64)>,
+    /// Live names of each piece of content (hardlinks share one).
+    names: HashMap<(usize, usize), u32>,
 }
 
 fn children_range(dir: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -130,10 +132,22 @@ impl Tree {
         t
     }
 
+    /// A node leaves the tree: its content is wasted once no other name
+    /// (hardlink) keeps it.
     fn note_waste(&mut self, path: &[u8], node: &Node) {
-        if node.content.is_some() && node.kind == Kind::File {
-            let w = self.waste.entry(path.to_vec()).or_default();
-            w.1 += node.size;
+        let Some(c) = node.content.filter(|_| node.kind == Kind::File) else {
+            return;
+        };
+        let left = match self.names.get_mut(&c) {
+            Some(n) => {
+                *n = n.saturating_sub(1);
+                *n
+            }
+            None => 0,
+        };
+        if left == 0 {
+            self.names.remove(&c);
+            self.waste.entry(path.to_vec()).or_default().1 += node.size;
         }
     }
 
@@ -229,6 +243,9 @@ impl Tree {
         } else if e.kind == Kind::File {
             self.layer_bytes += e.size;
             self.waste.entry(e.path.clone()).or_default().0 += 1;
+        }
+        if let Some(c) = node.content.filter(|_| node.kind == Kind::File) {
+            *self.names.entry(c).or_default() += 1;
         }
         self.ensure_parents(&e.path, layer);
         match self.nodes.remove(&e.path) {

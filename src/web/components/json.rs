@@ -1,0 +1,86 @@
+//! Pretty JSON in which every digest is a link to the thing it names.
+
+use serde_json::Value;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct JsonProps {
+    pub value: Value,
+    /// Called with a digest string when one is clicked.
+    #[prop_or_default]
+    pub on_digest: Option<Callback<String>>,
+}
+
+fn is_digest(s: &str) -> bool {
+    s.parse::<crate::digest::Digest>().is_ok()
+}
+
+/// What a media type means, in a few words.
+pub fn explain(media_type: &str) -> Option<&'static str> {
+    Some(match media_type {
+        "application/vnd.oci.image.index.v1+json" => {
+            "OCI image index: a list of manifests, often one per platform"
+        }
+        "application/vnd.docker.distribution.manifest.list.v2+json" => {
+            "Docker manifest list: one manifest per platform"
+        }
+        "application/vnd.oci.image.manifest.v1+json" => {
+            "OCI image manifest: a config plus an ordered list of layers"
+        }
+        "application/vnd.docker.distribution.manifest.v2+json" => {
+            "Docker image manifest (schema 2)"
+        }
+        "application/vnd.oci.image.config.v1+json" => {
+            "OCI image config: how to run the image, and its history"
+        }
+        "application/vnd.docker.container.image.v1+json" => "Docker image config",
+        "application/vnd.oci.image.layer.v1.tar" => "An uncompressed layer tarball",
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+        | "application/vnd.docker.image.rootfs.diff.tar.gzip" => "A gzip-compressed layer tarball",
+        "application/vnd.oci.image.layer.v1.tar+zstd" => "A zstd-compressed layer tarball",
+        "application/vnd.oci.empty.v1+json" => "An empty descriptor ({}), used by artifacts",
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => {
+            "A foreign (non-distributable) layer"
+        }
+        _ => return None,
+    })
+}
+
+fn render(v: &Value, indent: usize, on_digest: &Option<Callback<String>>) -> Html {
+    let pad = "  ".repeat(indent);
+    match v {
+        Value::Object(m) if m.is_empty() => html! { {"{}"} },
+        Value::Array(a) if a.is_empty() => html! { {"[]"} },
+        Value::Object(m) => {
+            let n = m.len();
+            html! { <>{"{\n"}{ for m.iter().enumerate().map(|(i, (k, v))| {
+                let title = if k == "mediaType" || k == "artifactType" { v.as_str().and_then(explain) } else { None };
+                html! { <>{ format!("{pad}  ") }<span class="key">{ format!("{k:?}") }</span>{": "}
+                    if let Some(t) = title { <span class="explained" title={t}>{ render(v, indent + 1, on_digest) }</span> }
+                    else { { render(v, indent + 1, on_digest) } }
+                    { if i + 1 < n { ",\n" } else { "\n" } }</> }
+            }) }{ format!("{pad}}}") }</> }
+        }
+        Value::Array(a) => {
+            let n = a.len();
+            html! { <>{"[\n"}{ for a.iter().enumerate().map(|(i, v)| html! {
+                <>{ format!("{pad}  ") }{ render(v, indent + 1, on_digest) }{ if i + 1 < n { ",\n" } else { "\n" } }</>
+            }) }{ format!("{pad}]") }</> }
+        }
+        Value::String(s) if is_digest(s) => match on_digest {
+            Some(cb) => {
+                let cb = cb.clone();
+                let d = s.clone();
+                html! { <a href="#" class="digest-link" onclick={Callback::from(move |e: MouseEvent| { e.prevent_default(); cb.emit(d.clone()) })}>{ format!("{s:?}") }</a> }
+            }
+            None => html! { <span class="string">{ format!("{s:?}") }</span> },
+        },
+        Value::String(s) => html! { <span class="string">{ format!("{s:?}") }</span> },
+        other => html! { <span class="literal">{ other.to_string() }</span> },
+    }
+}
+
+#[function_component(Json)]
+pub fn json(props: &JsonProps) -> Html {
+    html! { <pre class="json">{ render(&props.value, 0, &props.on_digest) }</pre> }
+}

@@ -1,0 +1,76 @@
+//! The landing view: drop a file, choose one, or try the sample.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Blob, HtmlInputElement, Response};
+use yew::prelude::*;
+
+use crate::web::components::use_page;
+use crate::web::state::Action;
+
+/// Fetches a same-origin file as a Blob.
+pub async fn fetch_blob(url: &str) -> Result<Blob, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let resp: Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("cannot fetch {url}: {e:?}"))?
+        .dyn_into()
+        .map_err(|_| "not a response".to_string())?;
+    if !resp.ok() {
+        return Err(format!(
+            "cannot fetch {url}: HTTP {} {}",
+            resp.status(),
+            resp.status_text()
+        ));
+    }
+    let blob = JsFuture::from(resp.blob().map_err(|e| format!("{e:?}"))?)
+        .await
+        .map_err(|e| format!("cannot read {url}: {e:?}"))?;
+    blob.dyn_into().map_err(|_| "not a blob".to_string())
+}
+
+#[function_component(Landing)]
+pub fn landing() -> Html {
+    let (_, bridge) = use_page();
+    let onchange = {
+        let open = bridge.open.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(f) = input.files().and_then(|f| f.get(0)) {
+                let name = f.name();
+                open.emit((f.into(), name));
+            }
+        })
+    };
+    let sample = {
+        let open = bridge.open.clone();
+        let dispatch = bridge.dispatch.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            let open = open.clone();
+            let dispatch = dispatch.clone();
+            spawn_local(async move {
+                match fetch_blob("./sample.tar").await {
+                    Ok(b) => open.emit((b, "sample.tar".into())),
+                    Err(m) => dispatch.dispatch(Action::Failed(m)),
+                }
+            });
+        })
+    };
+    html! {
+        <section class="landing">
+            <h1><span class="logo" aria-hidden="true">{"🍰"}</span>{" Layer Cake"}</h1>
+            <p class="lead">{"Look inside a saved container image: manifest, config, history, every layer and every file."}</p>
+            <div class="drop">
+                <p>{"Drop an image archive here"}</p>
+                <p class="muted">{"from docker save, podman save, or an OCI image layout (.tar, .tar.gz, .tar.zst)"}</p>
+                <label class="button primary">
+                    {"Choose a file"}
+                    <input type="file" id="file-input" class="visually-hidden" {onchange} />
+                </label>
+                <a href="#" class="sample" onclick={sample}>{"or try a sample"}</a>
+            </div>
+            <p class="privacy">{"Your file never leaves this machine: it is read entirely in your browser, in WebAssembly, and nothing is uploaded."}</p>
+        </section>
+    }
+}

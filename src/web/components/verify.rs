@@ -1,0 +1,49 @@
+//! Every digest, checked.
+
+use yew::prelude::*;
+
+use crate::digest::Check;
+use crate::web::components::{mark, use_page};
+
+fn check_cell(c: &Check) -> Html {
+    match c {
+        Check::Verified { digest } => {
+            html! { <><span class="ok">{"✓ verified "}</span><code>{ digest.to_string() }</code></> }
+        }
+        Check::Mismatch { expected, actual } => html! {
+            <><span class="bad">{"✗ mismatch"}</span>{" expected "}<code>{ expected.to_string() }</code>{", actual "}<code>{ actual.to_string() }</code></>
+        },
+        Check::Unreadable { expected } => html! {
+            <><span class="bad">{"? unreadable"}</span>{" expected "}<code>{ expected.to_string() }</code>{", but the content could not be read whole"}</>
+        },
+        Check::NotChecked { reason } => {
+            html! { <span class="muted">{ format!("not checked: {reason}") }</span> }
+        }
+    }
+}
+
+#[function_component(Verify)]
+pub fn verify() -> Html {
+    let (state, _) = use_page();
+    let Some(img) = state.current() else {
+        return html! {};
+    };
+    html! {
+        <section class="verify">
+            <p>{"Image: "}{ mark(img.verified) }</p>
+            <table class="checks">
+                <thead><tr><th>{"What"}</th><th>{"Check"}</th></tr></thead>
+                <tbody>
+                    <tr><td>{"Manifest"}</td><td>{ check_cell(&img.manifest_check) }</td></tr>
+                    <tr><td>{"Config"}</td><td>{ check_cell(&img.config_check) }</td></tr>
+                    { for img.layers.iter().enumerate().map(|(j, l)| html! {
+                        <>
+                            <tr><td>{ format!("Layer {j} blob") }</td><td>{ check_cell(&l.digest_check) }</td></tr>
+                            <tr><td>{ format!("Layer {j} diff_id") }</td><td>{ check_cell(&l.diff_id_check) }</td></tr>
+                        </>
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,97 @@
+//! A file's contents: text or hex, and a download.
+
+use yew::prelude::*;
+
+use crate::message::Request;
+use crate::web::components::header::download;
+use crate::web::components::{human, use_page};
+use crate::web::state::Action;
+
+/// True when the bytes look like text (UTF-8, no NULs).
+pub fn is_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return false;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        // a multi-byte character cut at the end is still text
+        Err(e) => e.error_len().is_none() && e.valid_up_to() + 4 > bytes.len(),
+    }
+}
+
+/// Classic hex dump lines: offset, 16 bytes, printable characters.
+pub fn hex_dump(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for (i, chunk) in bytes.chunks(16).enumerate() {
+        out.push_str(&format!("{:08x}  ", i * 16));
+        for j in 0..16 {
+            match chunk.get(j) {
+                Some(b) => out.push_str(&format!("{b:02x} ")),
+                None => out.push_str("   "),
+            }
+        }
+        out.push(' ');
+        out.extend(chunk.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        }));
+        out.push('\n');
+    }
+    out
+}
+
+#[function_component(Viewer)]
+pub fn viewer() -> Html {
+    let (state, bridge) = use_page();
+    let Some(o) = state.opened.clone() else {
+        return html! {};
+    };
+    let close = {
+        let d = state.dispatcher();
+        Callback::from(move |_| d.dispatch(Action::CloseFile))
+    };
+    let name = o.path.rsplit('/').next().unwrap_or("file").to_string();
+    let on_download = {
+        let o = o.clone();
+        let send = bridge.send.clone();
+        let view = state.view();
+        Callback::from(move |_| match &o.bytes {
+            Some(b) if b.len() as u64 >= o.size => download(&name, b, "application/octet-stream"),
+            _ => send.emit(Request::Read {
+                id: 2,
+                view,
+                path: o.path.clone(),
+                limit: u64::MAX,
+            }),
+        })
+    };
+    let body = match (&o.bytes, &o.error, o.progress) {
+        (Some(b), _, _) if is_text(b) => {
+            html! { <pre class="contents text" id="file-contents">{ String::from_utf8_lossy(&b[..b.len().min(256 * 1024)]) }</pre> }
+        }
+        (Some(b), _, _) => {
+            html! { <pre class="contents hex" id="file-contents">{ hex_dump(&b[..b.len().min(64 * 1024)]) }</pre> }
+        }
+        (None, Some(e), _) => html! { <p class="bad">{ e }</p> },
+        (None, None, Some((done, total))) => html! {
+            <p class="muted">{ format!("Inflating the layer to reach this file: {} of {}", human(done), human(total)) }</p>
+        },
+        _ => html! { <p class="muted">{"Reading…"}</p> },
+    };
+    let complete = o.bytes.as_ref().is_some_and(|b| b.len() as u64 >= o.size);
+    html! {
+        <section class="viewer" aria-label="File contents">
+            <header>
+                <code class="path">{ &o.path }</code>
+                <span class="muted">{ format!(" {}", human(o.size)) }{ if !complete && o.bytes.is_some() { " (first 256 kB shown)" } else { "" } }</span>
+                <button class="button" onclick={on_download}>{ if complete { "Download" } else { "Download whole file" } }</button>
+                <button class="button" onclick={close} aria-label="Close">{"✕"}</button>
+            </header>
+            { body }
+        </section>
+    }
+}

@@ -1,0 +1,395 @@
+//! The page's state: a pure reducer over the worker's replies and the
+//! user's actions, as in Yew's `function_todomvc` example.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use crate::layer::LayerFacts;
+use crate::listing::{Marks, Row, Sort};
+use crate::message::{Reply, View};
+use crate::problem::Problem;
+use crate::report::{ArchiveInfo, FileStats, Image, Report};
+use crate::tree::Waste;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Landing,
+    Loading,
+    Done,
+    Error,
+}
+
+impl Phase {
+    /// The `data-state` test hook.
+    pub fn attr(self) -> &'static str {
+        match self {
+            Phase::Landing => "idle",
+            Phase::Loading => "loading",
+            Phase::Done => "done",
+            Phase::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Cake,
+    History,
+    Config,
+    Manifest,
+    Files,
+    Verify,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Cake,
+        Tab::History,
+        Tab::Config,
+        Tab::Manifest,
+        Tab::Files,
+        Tab::Verify,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Cake => "cake",
+            Tab::History => "history",
+            Tab::Config => "config",
+            Tab::Manifest => "manifest",
+            Tab::Files => "files",
+            Tab::Verify => "verify",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Cake => "Layer cake",
+            Tab::History => "History",
+            Tab::Config => "Config",
+            Tab::Manifest => "Manifest & index",
+            Tab::Files => "Files",
+            Tab::Verify => "Verification",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.name() == s)
+    }
+}
+
+/// A page of a directory listing, or search results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowsPage {
+    pub rows: Vec<Row>,
+    pub total: usize,
+}
+
+/// A file whose contents are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    pub path: String,
+    pub size: u64,
+    pub bytes: Option<Rc<Vec<u8>>>,
+    pub progress: Option<(u64, u64)>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Space {
+    pub largest: Vec<Row>,
+    pub waste: Vec<Waste>,
+    pub stats: FileStats,
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub phase: Phase,
+    pub file_name: Option<String>,
+    pub file_size: Option<u64>,
+    /// When reading started (ms, performance.now()).
+    pub started: f64,
+    pub now: f64,
+    pub archive: Option<ArchiveInfo>,
+    pub images: Vec<Image>,
+    pub blobs: HashMap<usize, LayerFacts>,
+    pub blobs_started: usize,
+    pub problems: Vec<Problem>,
+    pub report: Option<Rc<Report>>,
+    pub failure: Option<String>,
+    pub read: u64,
+    pub total: Option<u64>,
+    pub image: usize,
+    pub layer: Option<usize>,
+    pub tab: Tab,
+    pub sort: Sort,
+    pub marks: Marks,
+    pub query: String,
+    pub expanded: Vec<String>,
+    pub listings: HashMap<(View, String), RowsPage>,
+    pub search: Option<(String, RowsPage)>,
+    pub space: HashMap<usize, Space>,
+    pub opened: Option<Opened>,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            phase: Phase::Landing,
+            file_name: None,
+            file_size: None,
+            started: 0.0,
+            now: 0.0,
+            archive: None,
+            images: Vec::new(),
+            blobs: HashMap::new(),
+            blobs_started: 0,
+            problems: Vec::new(),
+            report: None,
+            failure: None,
+            read: 0,
+            total: None,
+            image: 0,
+            layer: None,
+            tab: Tab::Cake,
+            sort: Sort::Name,
+            marks: Marks::default(),
+            query: String::new(),
+            expanded: Vec::new(),
+            listings: HashMap::new(),
+            search: None,
+            space: HashMap::new(),
+            opened: None,
+        }
+    }
+}
+
+pub enum Action {
+    /// A file is being opened.
+    Open {
+        name: String,
+        size: Option<u64>,
+        now: f64,
+    },
+    Reply(Reply, f64),
+    SelectImage(usize),
+    SelectLayer(Option<usize>),
+    SelectTab(Tab),
+    Sort(Sort),
+    Marks(Marks),
+    Query(String),
+    Toggle(String),
+    OpenFile(String),
+    CloseFile,
+    Failed(String),
+}
+
+impl State {
+    /// The view the Files tab shows.
+    pub fn view(&self) -> View {
+        View {
+            image: self.image,
+            layer: self.layer,
+        }
+    }
+
+    pub fn current(&self) -> Option<&Image> {
+        self.images.get(self.image)
+    }
+
+    /// Facts of a layer's blob, once read.
+    pub fn facts(&self, img: &Image, layer: usize) -> Option<&LayerFacts> {
+        img.layers.get(layer)?.blob.and_then(|b| self.blobs.get(&b))
+    }
+
+    /// Layers read so far, of distinct blobs.
+    pub fn layers_done(&self) -> usize {
+        self.blobs.len()
+    }
+
+    fn apply(&mut self, reply: Reply, now: f64) {
+        self.now = now;
+        match reply {
+            Reply::Ready => {}
+            Reply::Archive { archive } => self.archive = Some(archive),
+            Reply::Image { index, image } => {
+                if self.images.len() <= index {
+                    self.images.resize(index + 1, (*image).clone());
+                }
+                self.images[index] = *image;
+                if self.current().is_some_and(Image::is_artifact) {
+                    if let Some(i) = self.images.iter().position(|i| !i.is_artifact()) {
+                        self.image = i;
+                    }
+                }
+            }
+            Reply::LayerStarted { .. } => self.blobs_started += 1,
+            Reply::Progress { read, total } => {
+                self.read = read;
+                self.total = total;
+            }
+            Reply::LayerDone { blob, facts, .. } => {
+                self.blobs.insert(blob, facts);
+            }
+            Reply::Problem { problem } => self.problems.push(problem),
+            Reply::Finished { report } => {
+                // the final report carries every layer's facts
+                self.images = report.images.clone();
+                self.archive = Some(report.archive.clone());
+                self.problems = report.problems.clone();
+                self.report = Some(Rc::new(*report));
+                self.read = self.total.unwrap_or(self.read);
+                self.phase = Phase::Done;
+                if self.current().is_some_and(Image::is_artifact) {
+                    if let Some(i) = self.images.iter().position(|i| !i.is_artifact()) {
+                        self.image = i;
+                    }
+                }
+            }
+            Reply::Failed { message } => {
+                self.failure = Some(message);
+                self.phase = Phase::Error;
+            }
+            Reply::Rows {
+                view,
+                dir,
+                rows,
+                total,
+                ..
+            } => {
+                self.listings.insert((view, dir), RowsPage { rows, total });
+            }
+            Reply::Found {
+                view,
+                query,
+                rows,
+                total,
+                ..
+            } => {
+                if view == self.view() && query == self.query {
+                    self.search = Some((query, RowsPage { rows, total }));
+                }
+            }
+            Reply::Space {
+                image,
+                largest,
+                waste,
+                stats,
+                ..
+            } => {
+                self.space.insert(
+                    image,
+                    Space {
+                        largest,
+                        waste,
+                        stats,
+                    },
+                );
+            }
+            Reply::Contents {
+                path, size, bytes, ..
+            } => {
+                if let Some(o) = &mut self.opened {
+                    if o.path == path {
+                        o.size = size;
+                        o.bytes = Some(Rc::new(bytes));
+                        o.progress = None;
+                    }
+                }
+            }
+            Reply::ReadProgress { done, total, .. } => {
+                if let Some(o) = &mut self.opened {
+                    o.progress = Some((done, total));
+                }
+            }
+            Reply::Exported { .. } => {}
+            Reply::Error { message, .. } => {
+                if let Some(o) = &mut self.opened {
+                    if o.bytes.is_none() {
+                        o.error = Some(message.clone());
+                        o.progress = None;
+                        return;
+                    }
+                }
+                web_sys::console::warn_1(&message.into());
+            }
+        }
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Open { name, size, now } => {
+                s = State {
+                    phase: Phase::Loading,
+                    file_name: Some(name),
+                    file_size: size,
+                    total: size,
+                    started: now,
+                    now,
+                    tab: self.tab,
+                    ..State::default()
+                };
+            }
+            Action::Reply(r, now) => s.apply(r, now),
+            Action::SelectImage(i) => {
+                s.image = i;
+                s.layer = None;
+                s.expanded.clear();
+                s.search = None;
+                s.opened = None;
+            }
+            Action::SelectLayer(l) => {
+                s.layer = l;
+                s.expanded.clear();
+                s.search = None;
+                s.opened = None;
+            }
+            Action::SelectTab(t) => s.tab = t,
+            Action::Sort(o) => {
+                s.sort = o;
+                s.listings.clear();
+            }
+            Action::Marks(m) => {
+                s.marks = m;
+                s.listings.clear();
+                s.search = None;
+            }
+            Action::Query(q) => {
+                if q.is_empty() {
+                    s.search = None;
+                }
+                s.query = q;
+            }
+            Action::Toggle(dir) => {
+                if let Some(i) = s.expanded.iter().position(|d| *d == dir) {
+                    s.expanded.remove(i);
+                } else {
+                    s.expanded.push(dir);
+                }
+            }
+            Action::OpenFile(path) => {
+                s.opened = Some(Opened {
+                    path,
+                    size: 0,
+                    bytes: None,
+                    progress: None,
+                    error: None,
+                })
+            }
+            Action::CloseFile => s.opened = None,
+            Action::Failed(m) => {
+                s.phase = Phase::Error;
+                s.failure = Some(m);
+            }
+        }
+        Rc::new(s)
+    }
+}
