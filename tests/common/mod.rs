@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod facts;
+
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
