@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: the core natively (with the fixture corpus), the browser
+# code under wasm-bindgen-test in headless Chromium, then the built page
+# end to end with Playwright.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+. scripts/env.sh
+
+if [ ! -f "$LAYERCAKE_FIXTURES/facts.json" ]; then
+  echo "fixture corpus not found at $LAYERCAKE_FIXTURES (set LAYERCAKE_FIXTURES)" >&2
+  if [ "${CI:-}" = true ]; then exit 1; fi
+fi
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "native tests (core, CLI, conformance over the fixtures)"
+cargo test --locked
+
+step "browser tests (wasm-bindgen-test in headless Chromium)"
+cargo test --locked --target wasm32-unknown-unknown --test wasm_worker --test wasm_dom
+
+step "build the page"
+trunk build --release --offline
+
+if [ -d docs ] && [ -x .venv/bin/sphinx-build ]; then
+  step "build the lab-guide docs"
+  .venv/bin/sphinx-build -q -b html docs docs/_build/html
+fi
+
+step "end-to-end tests (Playwright, Chromium)"
+node --test --test-concurrency=1 tests/e2e/
