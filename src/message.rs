@@ -21,6 +21,9 @@ pub struct View {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
+    /// Dissect the archive at a URL (read with Range requests when the
+    /// server answers them).
+    OpenUrl { url: String },
     /// Children of a directory ("" is the root).
     List {
         id: u32,
@@ -88,6 +91,11 @@ pub enum Reply {
     /// The input could not be dissected at all.
     Failed {
         message: String,
+    },
+    /// The server does not answer Range requests: the page must stream
+    /// the body and hand it over whole.
+    NeedsDownload {
+        url: String,
     },
     Rows {
         id: u32,

@@ -79,6 +79,7 @@ impl Session {
         progress: &mut dyn FnMut(Reply),
     ) -> Result<Reply, String> {
         Ok(match req {
+            Request::OpenUrl { .. } => return Err("a file is already open".into()),
             Request::List {
                 id,
                 view,
@@ -189,6 +190,7 @@ impl Session {
 
 fn request_id(req: &Request) -> u32 {
     match req {
+        Request::OpenUrl { .. } => 0,
         Request::List { id, .. }
         | Request::Search { id, .. }
         | Request::Space { id, .. }

@@ -100,3 +100,124 @@ impl<R: Read> Read for Counted<R> {
         Ok(n)
     }
 }
+
+/// Something that can hand over a byte range at a time: a browser `Blob`
+/// (FileReaderSync), an HTTP server that answers Range requests.
+pub trait Ranges {
+    /// Total bytes.
+    fn size(&self) -> u64;
+    /// Replaces `buf` with the bytes `start..end`.
+    fn fetch(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()>;
+}
+
+/// `Read + Seek` over a [`Ranges`] source, fetching `chunk` bytes at a time
+/// (each fetch is costly: a FileReaderSync call, an HTTP request) and
+/// serving small reads from that buffer.
+pub struct Chunked<S> {
+    source: S,
+    chunk: u64,
+    pos: u64,
+    buf: Vec<u8>,
+    buf_start: u64,
+}
+
+impl<S: Ranges> Chunked<S> {
+    pub fn new(source: S, chunk: usize) -> Chunked<S> {
+        Chunked {
+            source,
+            chunk: chunk.max(1) as u64,
+            pos: 0,
+            buf: Vec::new(),
+            buf_start: 0,
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.source.size()
+    }
+
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+}
+
+impl<S: Ranges> Read for Chunked<S> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let size = self.source.size();
+        if self.pos >= size || out.is_empty() {
+            return Ok(0);
+        }
+        let buffered =
+            self.pos >= self.buf_start && self.pos < self.buf_start + self.buf.len() as u64;
+        if !buffered {
+            let end = (self.pos + self.chunk).min(size);
+            self.source.fetch(self.pos, end, &mut self.buf)?;
+            self.buf_start = self.pos;
+            if self.buf.is_empty() {
+                return Ok(0);
+            }
+        }
+        let off = (self.pos - self.buf_start) as usize;
+        let n = out.len().min(self.buf.len() - off);
+        out[..n].copy_from_slice(&self.buf[off..off + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<S: Ranges> std::io::Seek for Chunked<S> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> io::Result<u64> {
+        use std::io::SeekFrom;
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.source.size().checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let p = pos
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        self.pos = p;
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Seek, SeekFrom};
+
+    struct Mem(Vec<u8>, usize);
+
+    impl Ranges for Mem {
+        fn size(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn fetch(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+            self.1 += 1;
+            buf.clear();
+            buf.extend_from_slice(&self.0[start as usize..end as usize]);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn chunked_reads_seek_and_fetch_whole_chunks() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let mut r = Chunked::new(Mem(data.clone(), 0), 4096);
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).unwrap();
+        assert_eq!(all, data);
+        assert_eq!(r.source().1, 3, "three 4 kB fetches for 10 kB");
+        r.seek(SeekFrom::Start(9999)).unwrap();
+        let mut two = [0u8; 2];
+        assert_eq!(r.read(&mut two).unwrap(), 1, "a read stops at the end");
+        assert_eq!(two[0], data[9999]);
+        assert_eq!(r.source().1, 3, "served from the buffered last chunk");
+        r.seek(SeekFrom::Start(100)).unwrap();
+        assert_eq!(r.read(&mut two).unwrap(), 2);
+        assert_eq!(two, [data[100], data[101]]);
+        assert_eq!(r.source().1, 4, "a seek outside the buffer fetches again");
+        assert_eq!(r.seek(SeekFrom::End(0)).unwrap(), 10_000);
+        assert_eq!(r.read(&mut two).unwrap(), 0);
+        assert!(r.seek(SeekFrom::Current(-20_000)).is_err());
+    }
+}

@@ -37,6 +37,7 @@ fn sample_state() -> State {
         Action::Open {
             name: "sample.tar".into(),
             size: None,
+            src: None,
             now: 0.0,
         },
     );

@@ -10,7 +10,7 @@ mod common;
 use std::io::{Read, Seek, SeekFrom};
 
 use js_sys::{Array, Uint8Array};
-use layercake::web::blob_reader::{BlobReader, CHUNK};
+use layercake::web::blob_reader::{blob_reader, CHUNK};
 use layercake::{dissect, dissect_stream, Options, Quiet};
 use serde_json::Value;
 use wasm_bindgen_test::*;
@@ -59,7 +59,7 @@ fn blob_reader_reads_and_seeks_like_a_slice() {
     let data: Vec<u8> = (0..(2 * CHUNK + 12345))
         .map(|i| (i * 7 % 251) as u8)
         .collect();
-    let mut r = BlobReader::new(blob(&data)).unwrap();
+    let mut r = blob_reader(blob(&data)).unwrap();
     assert_eq!(r.size(), data.len() as u64);
     let mut all = Vec::new();
     r.read_to_end(&mut all).unwrap();
@@ -104,7 +104,7 @@ fn fixtures_read_from_blobs_yield_their_facts() {
             .find(|f| f["file"] == *name)
             .unwrap_or_else(|| panic!("{name} is not in facts.json"));
         let d = dissect(
-            BlobReader::new(blob(bytes)).unwrap(),
+            blob_reader(blob(bytes)).unwrap(),
             &Options::default(),
             &mut Quiet,
         )
@@ -128,7 +128,7 @@ fn a_truncated_blob_is_a_problem_not_a_panic() {
     let (_, bytes) = FIXTURES[0];
     let cut = &bytes[..bytes.len() / 2];
     let d = dissect(
-        BlobReader::new(blob(cut)).unwrap(),
+        blob_reader(blob(cut)).unwrap(),
         &Options::default(),
         &mut Quiet,
     )

@@ -1,20 +1,23 @@
 //! The root component: owns the worker, folds its replies into the state,
-//! and lays out the views.
+//! follows and writes the URL, and lays out the views (or one compact view
+//! when embedded).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, MessageEvent, Worker};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Blob, MessageEvent, ReadableStreamDefaultReader, Response, Worker};
 use yew::prelude::*;
 
-use crate::message::{Reply, Request};
+use crate::message::{Reply, Request, View};
 use crate::web::components::{
     cake::Cake, config::ConfigView, files::Files, header::Header, history::History,
     landing::Landing, manifest::Manifest, problems::Problems, progress::Progress, tabs::Tabs,
     verify::Verify,
 };
+use crate::web::link::{self, Params};
 use crate::web::state::{Action, Phase, State, Tab};
 
 /// What components use to talk to the worker and the state.
@@ -56,16 +59,16 @@ impl Link {
     }
 }
 
-fn spawn(
-    link: Rc<RefCell<Option<Link>>>,
-    dispatch: UseReducerDispatcher<State>,
-) -> Result<(), String> {
+type Shared = Rc<RefCell<Option<Link>>>;
+
+/// Starts a fresh worker (ending any old one, and whatever it was reading).
+fn spawn(link: &Shared, dispatch: UseReducerDispatcher<State>) -> Result<(), String> {
     if let Some(old) = link.borrow_mut().take() {
         old.worker.terminate();
     }
     let worker =
         Worker::new("./worker_loader.js").map_err(|e| format!("cannot start the worker: {e:?}"))?;
-    let weak = Rc::downgrade(&link);
+    let weak = Rc::downgrade(link);
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let Some(text) = e.data().as_string() else {
             return;
@@ -77,18 +80,24 @@ fn spawn(
                 return;
             }
         };
-        if reply == Reply::Ready {
-            if let Some(link) = weak.upgrade() {
-                if let Some(l) = link.borrow_mut().as_mut() {
-                    l.ready = true;
-                    for v in std::mem::take(&mut l.pending) {
-                        let _ = l.worker.post_message(&v);
+        match reply {
+            Reply::Ready => {
+                if let Some(link) = weak.upgrade() {
+                    if let Some(l) = link.borrow_mut().as_mut() {
+                        l.ready = true;
+                        for v in std::mem::take(&mut l.pending) {
+                            let _ = l.worker.post_message(&v);
+                        }
                     }
                 }
             }
-            return;
+            Reply::NeedsDownload { url } => {
+                if let Some(link) = weak.upgrade() {
+                    spawn_local(download(url, link, dispatch.clone()));
+                }
+            }
+            reply => dispatch.dispatch(Action::Reply(reply, now())),
         }
-        dispatch.dispatch(Action::Reply(reply, now()));
     });
     worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     *link.borrow_mut() = Some(Link {
@@ -100,35 +109,158 @@ fn spawn(
     Ok(())
 }
 
+/// Streams a URL whose server does not answer Range requests, gathering it
+/// into a Blob (held by the browser's blob store, not by wasm memory), then
+/// hands the Blob to the worker.
+async fn download(url: String, link: Shared, dispatch: UseReducerDispatcher<State>) {
+    match fetch_stream(&url, &dispatch).await {
+        Ok(blob) => {
+            if let Some(l) = link.borrow_mut().as_mut() {
+                l.post(blob.into());
+            }
+        }
+        Err(m) => dispatch.dispatch(Action::Reply(Reply::Failed { message: m }, now())),
+    }
+}
+
+fn blob_of(parts: &js_sys::Array) -> Result<Blob, String> {
+    Blob::new_with_blob_sequence(parts).map_err(|e| format!("cannot assemble the download: {e:?}"))
+}
+
+async fn fetch_stream(url: &str, dispatch: &UseReducerDispatcher<State>) -> Result<Blob, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let network = || {
+        format!("cannot fetch {url}: a network error, or the server does not allow cross-origin requests (CORS)")
+    };
+    let resp: Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| network())?
+        .dyn_into()
+        .map_err(|_| network())?;
+    if !resp.ok() {
+        return Err(format!(
+            "cannot fetch {url}: the server answered HTTP {} {}",
+            resp.status(),
+            resp.status_text()
+        ));
+    }
+    let total = resp
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = resp.body().ok_or_else(|| format!("{url} has no body"))?;
+    let reader: ReadableStreamDefaultReader = body
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| "cannot read the response".to_string())?;
+    // chunks are folded into a Blob every 32 MiB, so they leave JS memory
+    let mut blob = Blob::new().map_err(|e| format!("{e:?}"))?;
+    let mut parts = js_sys::Array::new();
+    parts.push(&blob);
+    let (mut read, mut pending) = (0u64, 0u64);
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| format!("the download of {url} broke off: {e:?}"))?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+        let value: js_sys::Uint8Array = js_sys::Reflect::get(&chunk, &"value".into())
+            .map_err(|e| format!("{e:?}"))?
+            .unchecked_into();
+        read += value.length() as u64;
+        pending += value.length() as u64;
+        let piece = Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&value))
+            .map_err(|e| format!("{e:?}"))?;
+        parts.push(&piece);
+        if pending >= 32 << 20 {
+            blob = blob_of(&parts)?;
+            parts = js_sys::Array::of1(&blob);
+            pending = 0;
+        }
+        dispatch.dispatch(Action::Downloaded {
+            read,
+            total,
+            now: now(),
+        });
+    }
+    blob_of(&parts)
+}
+
 /// Tells an embedding page that the dissection finished.
 fn notify_parent(state: &State) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(Some(parent)) = window.parent() else {
-        return;
-    };
     let img = state.current();
     let summary = serde_json::json!({
         "file": state.file_name,
+        "src": state.src,
         "images": state.images.len(),
         "tags": img.map(|i| i.tags.clone()),
         "config_digest": img.and_then(|i| i.config_digest.as_ref().map(|d| d.to_string())),
         "layers": img.map(|i| i.layers.len()),
         "verified": img.and_then(|i| i.verified),
         "problems": state.report.as_ref().map(|r| r.all_problems().len()),
+        "error": state.failure,
         "state": state.phase.attr(),
     });
-    let msg = serde_json::json!({"type": "layercake:done", "summary": summary});
+    post_parent(&serde_json::json!({"type": "layercake:done", "summary": summary}));
+}
+
+fn post_parent(msg: &serde_json::Value) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
     if let Ok(v) = js_sys::JSON::parse(&msg.to_string()) {
         let _ = parent.post_message(&v, "*");
+    }
+}
+
+/// Reports the page's height to an embedding page whenever it changes.
+fn report_height(root: &web_sys::Element) {
+    let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+        let h = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .map(|e| e.scroll_height())
+            .unwrap_or(0);
+        post_parent(&serde_json::json!({"type": "layercake:resize", "height": h}));
+    });
+    if let Ok(obs) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
+        obs.observe(root);
+        std::mem::forget(obs);
+    }
+    cb.forget();
+}
+
+fn apply_theme(theme: Option<&str>) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        match theme {
+            Some(t) => {
+                let _ = el.set_attribute("data-theme", t);
+            }
+            None => {
+                let _ = el.remove_attribute("data-theme");
+            }
+        }
     }
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(State::default);
-    let link: Rc<RefCell<Option<Link>>> = use_mut_ref(|| None);
+    let link: Shared = use_mut_ref(|| None);
+    let root = use_node_ref();
 
     let open = {
         let link = link.clone();
@@ -137,9 +269,10 @@ pub fn app() -> Html {
             dispatch.dispatch(Action::Open {
                 name,
                 size: Some(blob.size() as u64),
+                src: None,
                 now: now(),
             });
-            match spawn(link.clone(), dispatch.clone()) {
+            match spawn(&link, dispatch.clone()) {
                 Ok(()) => {
                     if let Some(l) = link.borrow_mut().as_mut() {
                         l.post(blob.into());
@@ -160,11 +293,83 @@ pub fn app() -> Html {
         })
     };
     let bridge = Bridge {
-        send,
+        send: send.clone(),
         open: open.clone(),
         dispatch: state.dispatcher(),
     };
 
+    // at start: the URL's parameters, and ?src=
+    {
+        let link = link.clone();
+        let dispatch = state.dispatcher();
+        let root = root.clone();
+        use_effect_with((), move |_| {
+            let params = Params::current();
+            apply_theme(params.theme.as_deref());
+            if params.embed {
+                if let Some(el) = root.cast::<web_sys::Element>() {
+                    report_height(&el);
+                }
+            }
+            dispatch.dispatch(Action::Link(params.clone()));
+            if let Some(src) = &params.src {
+                let url = link::absolute(src);
+                dispatch.dispatch(Action::Open {
+                    name: src.rsplit('/').next().unwrap_or(src).to_string(),
+                    size: None,
+                    src: Some(src.clone()),
+                    now: now(),
+                });
+                match spawn(&link, dispatch.clone()) {
+                    Ok(()) => {
+                        if let (Some(l), Ok(text)) = (
+                            link.borrow_mut().as_mut(),
+                            serde_json::to_string(&Request::OpenUrl { url }),
+                        ) {
+                            l.post(JsValue::from_str(&text));
+                        }
+                    }
+                    Err(e) => dispatch.dispatch(Action::Failed(e)),
+                }
+            }
+        });
+    }
+    // a deep link's file: read it once the worker can answer
+    {
+        let send = send.clone();
+        let dispatch = state.dispatcher();
+        let view = View {
+            image: state.image,
+            layer: state.layer,
+        };
+        use_effect_with(state.read_request.clone(), move |req| {
+            if let Some(path) = req {
+                send.emit(Request::Read {
+                    id: 1,
+                    view,
+                    path: path.clone(),
+                    limit: 256 * 1024,
+                });
+                dispatch.dispatch(Action::ReadSent);
+            }
+        });
+    }
+    // the URL follows what the user opens
+    {
+        let s = (*state).clone();
+        let key = (
+            state.tab,
+            state.image,
+            state.layer,
+            state.opened.as_ref().map(|o| o.path.clone()),
+            state.phase,
+        );
+        use_effect_with(key, move |_| {
+            if s.phase == Phase::Done {
+                link::write(&s);
+            }
+        });
+    }
     {
         let state = state.clone();
         use_effect_with(state.phase, move |phase| {
@@ -190,35 +395,44 @@ pub fn app() -> Html {
         })
     };
 
-    let body = match state.phase {
-        Phase::Landing => html! { <Landing /> },
-        _ => {
-            let view = match state.tab {
-                Tab::Cake => html! { <Cake /> },
-                Tab::History => html! { <History /> },
-                Tab::Config => html! { <ConfigView /> },
-                Tab::Manifest => html! { <Manifest /> },
-                Tab::Files => html! { <Files /> },
-                Tab::Verify => html! { <Verify /> },
-            };
-            html! {
-                <>
-                    <Header />
-                    <Progress />
-                    <Problems />
-                    if !state.images.is_empty() {
-                        <Tabs />
-                        <main class="view" id={format!("view-{}", state.tab.name())}>{ view }</main>
-                    }
-                </>
-            }
-        }
+    let view = match state.tab {
+        Tab::Cake => html! { <Cake /> },
+        Tab::History => html! { <History /> },
+        Tab::Config => html! { <ConfigView /> },
+        Tab::Manifest => html! { <Manifest /> },
+        Tab::Files => html! { <Files /> },
+        Tab::Verify => html! { <Verify /> },
+    };
+    let body = match (state.phase, state.embed) {
+        (Phase::Landing, _) => html! { <Landing /> },
+        (_, true) => html! {
+            <>
+                <crate::web::components::header::EmbedBar />
+                <Progress />
+                <Problems />
+                if !state.images.is_empty() {
+                    <main class="view" id={format!("view-{}", state.tab.name())}>{ view }</main>
+                }
+            </>
+        },
+        (_, false) => html! {
+            <>
+                <Header />
+                <Progress />
+                <Problems />
+                if !state.images.is_empty() {
+                    <Tabs />
+                    <main class="view" id={format!("view-{}", state.tab.name())}>{ view }</main>
+                }
+            </>
+        },
     };
 
     html! {
         <ContextProvider<Bridge> context={bridge}>
             <ContextProvider<UseReducerHandle<State>> context={state.clone()}>
-                <div id="layercake" class="app" data-state={state.phase.attr()} {ondragover} {ondrop}>
+                <div id="layercake" ref={root} class={classes!("app", state.embed.then_some("embed"))}
+                     data-state={state.phase.attr()} {ondragover} {ondrop}>
                     { body }
                 </div>
             </ContextProvider<UseReducerHandle<State>>>
@@ -228,7 +442,6 @@ pub fn app() -> Html {
 
 /// The page's entry point.
 pub fn start() {
-    console_error_panic_hook::set_once();
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         // a panic is a bug: say so instead of leaving a dead page
@@ -236,15 +449,12 @@ pub fn start() {
             if let Some(root) = doc.get_element_by_id("layercake") {
                 let _ = root.set_attribute("data-state", "error");
             }
-            if let Some(body) = doc.body() {
-                let div = doc.create_element("div");
-                if let Ok(div) = div {
-                    div.set_class_name("bug");
-                    div.set_text_content(Some(&format!(
-                        "Layer Cake hit a bug and stopped: {info}. Please report it; reload the page to start again."
-                    )));
-                    let _ = body.prepend_with_node_1(&div);
-                }
+            if let (Some(body), Ok(div)) = (doc.body(), doc.create_element("div")) {
+                div.set_class_name("bug");
+                div.set_text_content(Some(&format!(
+                    "Layer Cake hit a bug and stopped: {info}. Please report it; reload the page to start again."
+                )));
+                let _ = body.prepend_with_node_1(&div);
             }
         }
     }));

@@ -1,97 +1,154 @@
-//! `Read + Seek` over a browser `Blob` (a dropped `File`), for the worker.
-//! Each `FileReaderSync` call costs about a millisecond, so it reads 4 MiB
-//! slices and serves small reads from that buffer.
+//! Range sources for the worker: a browser `Blob` (a dropped `File`) read
+//! with `FileReaderSync`, and a URL read with synchronous Range requests
+//! (allowed in workers). Both are wrapped in [`Chunked`] for `Read + Seek`;
+//! each call costs about a millisecond, so they fetch 4 MiB at a time.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 
-use js_sys::Uint8Array;
-use web_sys::{Blob, FileReaderSync};
+use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::JsValue;
+use web_sys::{Blob, FileReaderSync, XmlHttpRequest, XmlHttpRequestResponseType};
 
-/// Bytes fetched per `FileReaderSync` call.
+use crate::source::{Chunked, Ranges};
+
+/// Bytes fetched per call.
 pub const CHUNK: usize = 4 << 20;
 
-pub struct BlobReader {
-    blob: Blob,
-    reader: FileReaderSync,
-    size: u64,
-    pos: u64,
-    buf: Vec<u8>,
-    buf_start: u64,
-}
-
-fn js_err(e: wasm_bindgen::JsValue) -> io::Error {
+fn js_err(e: JsValue) -> io::Error {
     io::Error::other(format!("{e:?}"))
 }
 
-impl BlobReader {
-    pub fn new(blob: Blob) -> io::Result<BlobReader> {
-        let reader = FileReaderSync::new().map_err(js_err)?;
-        Ok(BlobReader {
-            size: blob.size() as u64,
-            blob,
-            reader,
-            pos: 0,
-            buf: Vec::new(),
-            buf_start: 0,
-        })
+fn copy_into(ab: &ArrayBuffer, buf: &mut Vec<u8>) {
+    let arr = Uint8Array::new(ab);
+    buf.resize(arr.length() as usize, 0);
+    arr.copy_to(buf);
+}
+
+/// A `Blob` as a range source.
+pub struct BlobSource {
+    blob: Blob,
+    reader: FileReaderSync,
+}
+
+impl Ranges for BlobSource {
+    fn size(&self) -> u64 {
+        self.blob.size() as u64
     }
 
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
-    fn fill(&mut self) -> io::Result<()> {
-        let end = (self.pos + CHUNK as u64).min(self.size);
+    fn fetch(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
         let slice = self
             .blob
-            .slice_with_f64_and_f64(self.pos as f64, end as f64)
+            .slice_with_f64_and_f64(start as f64, end as f64)
             .map_err(js_err)?;
         let ab = self.reader.read_as_array_buffer(&slice).map_err(js_err)?;
-        let arr = Uint8Array::new(&ab);
-        self.buf.resize(arr.length() as usize, 0);
-        arr.copy_to(&mut self.buf);
-        self.buf_start = self.pos;
+        copy_into(&ab, buf);
         Ok(())
     }
 }
 
-impl Read for BlobReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.size || out.is_empty() {
-            return Ok(0);
-        }
-        let in_buf =
-            self.pos >= self.buf_start && self.pos < self.buf_start + self.buf.len() as u64;
-        if !in_buf {
-            self.fill()?;
-            if self.buf.is_empty() {
-                return Ok(0);
-            }
-        }
-        let off = (self.pos - self.buf_start) as usize;
-        let n = out.len().min(self.buf.len() - off);
-        out[..n].copy_from_slice(&self.buf[off..off + n]);
-        self.pos += n as u64;
-        Ok(n)
+pub type BlobReader = Chunked<BlobSource>;
+
+/// Reads a Blob (or File) in 4 MiB slices.
+pub fn blob_reader(blob: Blob) -> io::Result<BlobReader> {
+    let reader = FileReaderSync::new().map_err(js_err)?;
+    Ok(Chunked::new(BlobSource { blob, reader }, CHUNK))
+}
+
+/// A URL whose server answers Range requests.
+pub struct HttpSource {
+    url: String,
+    size: u64,
+}
+
+/// What a first Range request found out about a URL.
+pub enum Probe {
+    /// The server answers ranges: read it with seeks.
+    Ranges(Chunked<HttpSource>),
+    /// The server sends the whole body: it must be streamed.
+    Whole,
+}
+
+fn request(url: &str, range: Option<(u64, u64)>) -> Result<XmlHttpRequest, String> {
+    let xhr = XmlHttpRequest::new().map_err(|e| format!("{e:?}"))?;
+    xhr.open_with_async("GET", url, false)
+        .map_err(|e| format!("cannot fetch {url}: {e:?}"))?;
+    xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
+    if let Some((a, b)) = range {
+        xhr.set_request_header("Range", &format!("bytes={a}-{}", b - 1))
+            .map_err(|e| format!("{e:?}"))?;
+    }
+    xhr.send().map_err(|_| {
+        format!("cannot fetch {url}: a network error, or the server does not allow cross-origin requests (CORS)")
+    })?;
+    let status = xhr.status().unwrap_or(0);
+    if status == 0 {
+        return Err(format!(
+            "cannot fetch {url}: a network error, or the server does not allow cross-origin requests (CORS)"
+        ));
+    }
+    if !(200..300).contains(&status) {
+        let text = xhr.status_text().unwrap_or_default();
+        return Err(format!(
+            "cannot fetch {url}: the server answered HTTP {status} {text}"
+        ));
+    }
+    Ok(xhr)
+}
+
+/// Asks for the first byte: a 206 with a Content-Range gives the size.
+pub fn probe(url: &str) -> Result<Probe, String> {
+    let xhr = request(url, Some((0, 1)))?;
+    if xhr.status().unwrap_or(0) != 206 {
+        return Ok(Probe::Whole);
+    }
+    let total = xhr
+        .get_response_header("Content-Range")
+        .ok()
+        .flatten()
+        .and_then(|r| {
+            r.rsplit('/')
+                .next()
+                .and_then(|t| t.trim().parse::<u64>().ok())
+        });
+    match total {
+        Some(size) => Ok(Probe::Ranges(Chunked::new(
+            HttpSource {
+                url: url.to_string(),
+                size,
+            },
+            CHUNK,
+        ))),
+        // a 206 whose total size is hidden (no Access-Control-Expose-Headers)
+        None => Ok(Probe::Whole),
     }
 }
 
-impl Seek for BlobReader {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let pos = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.size.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        match pos {
-            Some(p) => {
-                self.pos = p;
-                Ok(p)
-            }
-            None => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the blob",
-            )),
+impl Ranges for HttpSource {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn fetch(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        let xhr = request(&self.url, Some((start, end))).map_err(io::Error::other)?;
+        if xhr.status().unwrap_or(0) != 206 {
+            return Err(io::Error::other(format!(
+                "{} stopped answering range requests",
+                self.url
+            )));
         }
+        let ab: ArrayBuffer = xhr.response().map_err(js_err)?.into();
+        copy_into(&ab, buf);
+        if buf.len() as u64 != end - start {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{} sent {} bytes at {start}, should send {}",
+                    self.url,
+                    buf.len(),
+                    end - start
+                ),
+            ));
+        }
+        Ok(())
     }
 }

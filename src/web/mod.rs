@@ -3,5 +3,6 @@
 pub mod app;
 pub mod blob_reader;
 pub mod components;
+pub mod link;
 pub mod state;
 pub mod worker;

@@ -12,6 +12,7 @@ use crate::message::{Reply, View};
 use crate::problem::Problem;
 use crate::report::{ArchiveInfo, FileStats, Image, Report};
 use crate::tree::Waste;
+use crate::web::link::Params;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -133,6 +134,15 @@ pub struct State {
     pub search: Option<(String, RowsPage)>,
     pub space: HashMap<usize, Space>,
     pub opened: Option<Opened>,
+    /// The archive's URL, when loaded with `?src=`.
+    pub src: Option<String>,
+    /// Embedded in another page: one compact view.
+    pub embed: bool,
+    pub theme: Option<String>,
+    /// A deep link to apply once the dissection finishes.
+    pub deep: Option<Params>,
+    /// A file to read as soon as possible (from a deep link).
+    pub read_request: Option<String>,
 }
 
 impl Default for State {
@@ -163,17 +173,33 @@ impl Default for State {
             search: None,
             space: HashMap::new(),
             opened: None,
+            src: None,
+            embed: false,
+            theme: None,
+            deep: None,
+            read_request: None,
         }
     }
 }
 
 pub enum Action {
-    /// A file is being opened.
+    /// The page's URL parameters, at start.
+    Link(Params),
+    /// A file is being opened (from a URL when `src` is set).
     Open {
         name: String,
         size: Option<u64>,
+        src: Option<String>,
         now: f64,
     },
+    /// Bytes downloaded of a URL the server would not serve in ranges.
+    Downloaded {
+        read: u64,
+        total: Option<u64>,
+        now: f64,
+    },
+    /// The deep link's file read was sent.
+    ReadSent,
     Reply(Reply, f64),
     SelectImage(usize),
     SelectLayer(Option<usize>),
@@ -208,6 +234,40 @@ impl State {
     /// Layers read so far, of distinct blobs.
     pub fn layers_done(&self) -> usize {
         self.blobs.len()
+    }
+
+    /// Opens what a deep link names, once the images are known.
+    fn follow(&mut self, deep: &Params) {
+        if let Some(i) = deep.pick_image(self) {
+            self.image = i;
+        }
+        let layers = self.current().map_or(0, |i| i.layers.len());
+        self.layer = deep.layer.filter(|&l| l < layers);
+        if let Some(t) = deep.view {
+            self.tab = t;
+        }
+        if let Some(path) = &deep.path {
+            self.tab = deep.view.unwrap_or(Tab::Files);
+            let mut dir = String::new();
+            for part in path
+                .split('/')
+                .take(path.split('/').count().saturating_sub(1))
+            {
+                if !dir.is_empty() {
+                    dir.push('/');
+                }
+                dir.push_str(part);
+                self.expanded.push(dir.clone());
+            }
+            self.opened = Some(Opened {
+                path: path.clone(),
+                size: 0,
+                bytes: None,
+                progress: None,
+                error: None,
+            });
+            self.read_request = Some(path.clone());
+        }
     }
 
     fn apply(&mut self, reply: Reply, now: f64) {
@@ -248,11 +308,15 @@ impl State {
                         self.image = i;
                     }
                 }
+                if let Some(deep) = self.deep.take() {
+                    self.follow(&deep);
+                }
             }
             Reply::Failed { message } => {
                 self.failure = Some(message);
                 self.phase = Phase::Error;
             }
+            Reply::NeedsDownload { .. } => {}
             Reply::Rows {
                 view,
                 dir,
@@ -326,7 +390,27 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::Open { name, size, now } => {
+            Action::Link(p) => {
+                s.embed = p.embed;
+                s.theme = p.theme.clone();
+                s.src = p.src.clone();
+                if let Some(t) = p.view {
+                    s.tab = t;
+                }
+                s.deep = Some(p);
+            }
+            Action::Open {
+                name,
+                size,
+                src,
+                now,
+            } => {
+                // a deep link belongs to the URL it came with
+                let deep = if src.is_some() {
+                    self.deep.clone()
+                } else {
+                    None
+                };
                 s = State {
                     phase: Phase::Loading,
                     file_name: Some(name),
@@ -335,9 +419,19 @@ impl Reducible for State {
                     started: now,
                     now,
                     tab: self.tab,
+                    embed: self.embed,
+                    theme: self.theme.clone(),
+                    src,
+                    deep,
                     ..State::default()
                 };
             }
+            Action::Downloaded { read, total, now } => {
+                s.read = read;
+                s.total = total;
+                s.now = now;
+            }
+            Action::ReadSent => s.read_request = None,
             Action::Reply(r, now) => s.apply(r, now),
             Action::SelectImage(i) => {
                 s.image = i;

@@ -4,8 +4,28 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlSelectElement, Url};
 use yew::prelude::*;
 
+use crate::web::components::history::copy;
 use crate::web::components::{human, mark, use_page};
+use crate::web::link;
 use crate::web::state::{Action, Phase};
+
+/// The compact bar an embedded cake shows instead of the header.
+#[function_component(EmbedBar)]
+pub fn embed_bar() -> Html {
+    let (state, _) = use_page();
+    let img = state.current();
+    let full = link::href().replace("embed=1", "embed=0");
+    html! {
+        <div class="embed-bar">
+            <strong id="image-tags">{ img.map(|i| if i.tags.is_empty() { "(untagged)".to_string() } else { i.tags.join(", ") }).unwrap_or_else(|| state.file_name.clone().unwrap_or_default()) }</strong>
+            if let Some(i) = img {
+                <span class="muted">{ format!(" · {} · ", i.platform.label()) }<span id="layer-count">{ i.layers.len() }</span>{ " layers · " }{ human(i.sizes().1) }</span>
+                <span class="verified">{ " " }{ mark(i.verified) }</span>
+            }
+            <a class="open-full" href={full} target="_blank" rel="noopener">{"Open in Layer Cake ↗"}</a>
+        </div>
+    }
+}
 
 /// Offers `bytes` as a download named `name`.
 pub fn download(name: &str, bytes: &[u8], mime: &str) {
@@ -106,6 +126,8 @@ pub fn header() -> Html {
                 <span class="verified" id="verified">{ mark(img.verified) }</span>
                 if state.report.is_some() {
                     <button class="button" id="export" onclick={export}>{"Export JSON"}</button>
+                    <button class="button" id="copy-link" onclick={Callback::from(|_| copy(&link::href()))}
+                        title="Copy a link that opens this view">{"Copy link to this view"}</button>
                 }
             </div>
             <dl class="facts">

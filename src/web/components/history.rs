@@ -38,7 +38,7 @@ pub fn history() -> Html {
                     <tr class={classes!(h.empty_layer.then_some("empty"))}>
                         <td class="created">{ h.created.clone().unwrap_or_default() }</td>
                         <td class="command"><code>{ &by }</code>
-                            <button class="copy" title="Copy the command" aria-label="Copy the command" onclick={on_copy}>{"⧉"}</button></td>
+                            <button class="copy" title="Copy the command" aria-label="Copy the command" onclick={on_copy}>{"copy"}</button></td>
                         <td class="size">{ size.map(human).unwrap_or_default() }</td>
                         <td>{ if h.empty_layer { "yes" } else { "" } }</td>
                         <td>{ layer }</td>
