@@ -184,7 +184,21 @@ pub fn map_history(steps: &mut [HistoryStep], layers: usize) -> Option<Fault> {
 
 /// A history command made readable: `/bin/sh -c #(nop) ` stripped.
 pub fn short_command(created_by: &str) -> String {
-    let s = created_by.trim();
+    let mut s = created_by.trim();
+    // buildah and BuildKit prefix RUN steps with their build args: "|2 A=1 B=2 /bin/sh -c …"
+    if let Some(rest) = s.strip_prefix('|') {
+        if let Some((n, mut tail)) = rest.split_once(' ') {
+            if let Ok(n) = n.parse::<usize>() {
+                for _ in 0..n {
+                    match tail.split_once(' ') {
+                        Some((arg, t)) if arg.contains('=') => tail = t,
+                        _ => break,
+                    }
+                }
+                s = tail.trim_start();
+            }
+        }
+    }
     let s = s
         .strip_prefix("/bin/sh -c #(nop) ")
         .or_else(|| s.strip_prefix("/bin/sh -c #(nop)"))
@@ -248,5 +262,9 @@ mod tests {
         );
         assert_eq!(short_command("/bin/sh -c apk add  curl"), "apk add curl");
         assert_eq!(short_command("COPY a b # buildkit"), "COPY a b # buildkit");
+        assert_eq!(
+            short_command("|2 A=1 B=x /bin/sh -c make  install"),
+            "make install"
+        );
     }
 }

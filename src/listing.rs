@@ -125,20 +125,29 @@ impl Listing {
         });
     }
 
-    /// Sums file sizes into their directories and counts children.
+    /// Sums file sizes into their directories (hardlinked content once, as
+    /// `du` does) and counts children.
     fn settle(&mut self) {
         let mut order: Vec<usize> = (0..self.rows.len()).collect();
         // deepest first, so each directory is complete before its parent
-        order.sort_by_key(|&i| std::cmp::Reverse(self.rows[i].path.matches('/').count()));
+        order.sort_by(|&a, &b| {
+            let depth = |i: usize| self.rows[i].path.matches('/').count();
+            depth(b)
+                .cmp(&depth(a))
+                .then(self.rows[a].path.cmp(&self.rows[b].path))
+        });
+        let mut counted = std::collections::HashSet::new();
         for i in order {
             let (parent, _) = split(&self.rows[i].path);
             if parent.is_empty() {
                 continue;
             }
-            let add = if self.rows[i].change == Change::Removed {
+            let r = &self.rows[i];
+            let first = r.kind == Kind::Dir || r.content.is_none_or(|c| counted.insert(c));
+            let add = if r.change == Change::Removed || !first {
                 0
             } else {
-                self.rows[i].size
+                r.size
             };
             if let Some(&p) = self.by_path.get(parent) {
                 self.rows[p].size += add;
@@ -315,7 +324,8 @@ impl Listing {
         (v, total)
     }
 
-    /// The largest regular files, biggest first.
+    /// The largest regular files, biggest first; hardlinks to the same
+    /// content are listed once.
     pub fn largest(&self, limit: usize) -> Vec<&Row> {
         let mut v: Vec<&Row> = self
             .rows
@@ -323,6 +333,8 @@ impl Listing {
             .filter(|r| r.kind == Kind::File && r.change != Change::Removed)
             .collect();
         v.sort_by(|a, b| b.size.cmp(&a.size).then(a.path.cmp(&b.path)));
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|r| r.content.is_none_or(|c| seen.insert(c)));
         v.truncate(limit);
         v
     }

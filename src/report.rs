@@ -8,7 +8,7 @@ use crate::config::{Config, HistoryStep};
 use crate::detect::Compression;
 use crate::digest::{verdict, Check, Digest};
 use crate::layer::{Counts, LayerFacts};
-use crate::problem::{Problem, Severity};
+use crate::problem::{Fault, Location, Problem, Severity};
 
 /// The whole report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -282,6 +282,25 @@ impl Layer {
         }
         self.verified = verdict([&self.digest_check, &self.diff_id_check]);
         self.problems.extend(facts.problems.iter().cloned());
+        for (what, check) in [
+            ("blob", &self.digest_check),
+            ("uncompressed stream (diff_id)", &self.diff_id_check),
+        ] {
+            if let Check::Mismatch { expected, actual } = check {
+                self.problems.push(Problem::new(
+                    Fault::DigestMismatch {
+                        what: format!("layer {what}"),
+                        expected: expected.clone(),
+                        actual: actual.clone(),
+                    },
+                    Location {
+                        entry: self.path.clone(),
+                        digest: Some(expected.clone()),
+                        ..Location::default()
+                    },
+                ));
+            }
+        }
     }
 }
 

@@ -56,7 +56,19 @@ pub fn cake() -> Html {
     let max = sizes.iter().flatten().copied().max().unwrap_or(0);
     let total: u64 = sizes.iter().flatten().sum();
     let (cmds, before, after) = labels(img);
-    const W: f64 = 720.0;
+    // narrow screens get a narrower drawing, so labels stay readable
+    let screen = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .unwrap_or(1024.0);
+    let w_px = (screen - 32.0).clamp(300.0, 720.0);
+    #[allow(non_snake_case)]
+    let W = w_px;
+    let (share_x, cmd_x, max_chars) = if W < 520.0 {
+        (None, 78.0, ((W - 90.0) / 7.5) as usize)
+    } else {
+        (Some(90.0), 150.0, 70)
+    };
     const MARK: f64 = 6.0;
     // top of the cake first: the last layer is drawn at the top
     let mut y = 0.0;
@@ -87,8 +99,12 @@ pub fn cake() -> Html {
         };
         let full = cmds[j].clone().unwrap_or_default();
         let short = short_command(&full);
-        let short = if short.chars().count() > 70 {
-            short.chars().take(69).chain(std::iter::once('…')).collect()
+        let short = if short.chars().count() > max_chars {
+            short
+                .chars()
+                .take(max_chars.saturating_sub(1))
+                .chain(std::iter::once('…'))
+                .collect()
         } else if short.is_empty() {
             format!("layer {j}")
         } else {
@@ -123,8 +139,10 @@ pub fn cake() -> Html {
                 <text x="10" y={(y + h / 2.0 + 4.0).to_string()} class="size">
                     { size.map(human).unwrap_or_else(|| "…".into()) }
                 </text>
-                <text x="90" y={(y + h / 2.0 + 4.0).to_string()} class="share">{ share }</text>
-                <text x="150" y={(y + h / 2.0 + 4.0).to_string()} class="cmd">{ short }</text>
+                if let Some(x) = share_x {
+                    <text x={x.to_string()} y={(y + h / 2.0 + 4.0).to_string()} class="share">{ share }</text>
+                }
+                <text x={cmd_x.to_string()} y={(y + h / 2.0 + 4.0).to_string()} class="cmd">{ short }</text>
             </g>
         });
         y += h;
@@ -135,7 +153,7 @@ pub fn cake() -> Html {
     }
     html! {
         <section class="cake" aria-label="Layer cake">
-            <svg viewBox={format!("0 0 {W} {y}")} width="100%" role="list" class="cake-svg">
+            <svg viewBox={format!("0 0 {W} {y}")} width={W.to_string()} role="list" class="cake-svg">
                 { for bands }
             </svg>
             <p class="muted">{"Base layer at the bottom. Band height grows with the layer's uncompressed size; thin bars are history steps that made no layer. Click a band to browse its files."}</p>

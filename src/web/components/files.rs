@@ -97,7 +97,7 @@ fn row_line(p: &RowProps) -> Html {
                 <span class="size">{ if is_dir || r.kind == Kind::File { human(r.size) } else { String::new() } }</span>
                 <span class="mode">{ format!("{}{:o}", r.kind.letter(), r.mode) }</span>
                 <span class="owner">{ format!("{}:{}", r.uid, r.gid) }</span>
-                <span class="layers">{ layers }</span>
+                <span class="layers" title={layers.clone()}>{ layers.clone() }</span>
             </div>
             if is_dir && expanded && !p.full { <Dir dir={r.path.clone()} depth={p.depth + 1} /> }
         </>

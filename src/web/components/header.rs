@@ -5,6 +5,7 @@ use web_sys::{HtmlSelectElement, Url};
 use yew::prelude::*;
 
 use crate::web::components::history::copy;
+use crate::web::components::landing::OpenAnother;
 use crate::web::components::{human, mark, use_page};
 use crate::web::link;
 use crate::web::state::{Action, Phase};
@@ -58,7 +59,10 @@ pub fn header() -> Html {
     let Some(img) = state.current() else {
         return html! {
             <header class="image-header">
-                <h2 class="file">{ name }</h2>
+                <div class="title-row">
+                    <h2 class="file">{ name }</h2>
+                    <OpenAnother />
+                </div>
                 if state.phase == Phase::Loading { <p class="muted">{"Reading the archive…"}</p> }
             </header>
         };
@@ -129,6 +133,7 @@ pub fn header() -> Html {
                     <button class="button" id="copy-link" onclick={Callback::from(|_| copy(&link::href()))}
                         title="Copy a link that opens this view">{"Copy link to this view"}</button>
                 }
+                <OpenAnother />
             </div>
             <dl class="facts">
                 <dt>{"File"}</dt><dd id="file-name">{ name }</dd>

@@ -29,6 +29,29 @@ pub async fn fetch_blob(url: &str) -> Result<Blob, String> {
     blob.dyn_into().map_err(|_| "not a blob".to_string())
 }
 
+/// "Open another file": a file picker for when one is already shown.
+#[function_component(OpenAnother)]
+pub fn open_another() -> Html {
+    let (_, bridge) = use_page();
+    let onchange = {
+        let open = bridge.open.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(f) = input.files().and_then(|f| f.get(0)) {
+                let name = f.name();
+                open.emit((f.into(), name));
+            }
+            input.set_value("");
+        })
+    };
+    html! {
+        <label class="button open-another">
+            {"Open another file"}
+            <input type="file" id="file-input-another" class="visually-hidden" {onchange} />
+        </label>
+    }
+}
+
 #[function_component(Landing)]
 pub fn landing() -> Html {
     let (_, bridge) = use_page();
