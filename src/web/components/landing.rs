@@ -82,7 +82,15 @@ pub fn landing() -> Html {
     };
     html! {
         <section class="landing">
-            <h1><span class="logo" aria-hidden="true">{"🍰"}</span>{" Layer Cake"}</h1>
+            <h1>
+                <svg class="logo" viewBox="0 0 32 32" width="44" height="44" aria-hidden="true">
+                    <rect x="4" y="22" width="24" height="6" rx="2" class="l0" />
+                    <rect x="6" y="15" width="20" height="6" rx="2" class="l1" />
+                    <rect x="8" y="8" width="16" height="6" rx="2" class="l2" />
+                    <rect x="15" y="3" width="2" height="5" class="wick" />
+                </svg>
+                {" Layer Cake"}
+            </h1>
             <p class="lead">{"Look inside a saved container image: manifest, config, history, every layer and every file."}</p>
             <div class="drop">
                 <p>{"Drop an image archive here"}</p>
