@@ -174,10 +174,8 @@ pub fn map_history(steps: &mut [HistoryStep], layers: usize) -> Option<Fault> {
             expected: layers,
         });
     }
-    let mut next = 0;
-    for s in steps.iter_mut().filter(|s| !s.empty_layer) {
+    for (next, s) in steps.iter_mut().filter(|s| !s.empty_layer).enumerate() {
         s.layer = Some(next);
-        next += 1;
     }
     None
 }

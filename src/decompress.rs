@@ -72,10 +72,8 @@ impl<R: BufRead> Read for ZstdFrames<R> {
             return Ok(0);
         }
         loop {
-            if !self.in_frame {
-                if !self.next_frame()? {
-                    return Ok(0);
-                }
+            if !self.in_frame && !self.next_frame()? {
+                return Ok(0);
             }
             while self.frame.can_collect() < buf.len() && !self.frame.is_finished() {
                 let want = buf.len() - self.frame.can_collect();

@@ -75,6 +75,37 @@ pub struct Options {
     pub keep_entries: bool,
     /// Emit a progress event at most every this many bytes.
     pub progress_step: u64,
+    /// Read only this share of the layer blobs (so several readers of one
+    /// seekable source can work in parallel); the dissection then stays
+    /// open until the other shares' blobs are added with
+    /// [`Dissection::complete`] and [`Dissection::finish`] is called.
+    pub share: Option<Share>,
+}
+
+/// Share `index` of `of`: blobs are dealt out by size, largest first, each
+/// to the share with the fewest bytes so far, so shares read about equal
+/// amounts. Every reader computes the same deal from the same archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Share {
+    pub index: usize,
+    pub of: usize,
+}
+
+impl Share {
+    /// Which share reads each blob, given the blobs' sizes.
+    pub fn deal(of: usize, sizes: &[u64]) -> Vec<usize> {
+        let of = of.max(1);
+        let mut order: Vec<usize> = (0..sizes.len()).collect();
+        order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+        let mut load = vec![0u64; of];
+        let mut owner = vec![0; sizes.len()];
+        for b in order {
+            let i = (0..of).min_by_key(|&i| (load[i], i)).unwrap_or(0);
+            owner[b] = i;
+            load[i] += sizes[b];
+        }
+        owner
+    }
 }
 
 impl Default for Options {
@@ -82,6 +113,7 @@ impl Default for Options {
         Options {
             keep_entries: true,
             progress_step: 4 << 20,
+            share: None,
         }
     }
 }
@@ -181,7 +213,16 @@ pub fn dissect<R: Read + Seek>(
     let head = read_up_to(&mut src, 512).map_err(read_err(0))?;
     src.seek(SeekFrom::Start(0)).map_err(read_err(0))?;
     match sniff(&head) {
-        Sniffed::Gzip | Sniffed::Zstd => return dissect_stream(src, Some(len), opts, sink),
+        Sniffed::Gzip | Sniffed::Zstd => {
+            // a compressed archive is read in one pass, by the first share alone
+            if opts.share.is_some_and(|s| s.index > 0) {
+                return Ok(Dissection {
+                    report: Report::default(),
+                    blobs: Vec::new(),
+                });
+            }
+            return dissect_stream(src, Some(len), opts, sink);
+        }
         _ => {}
     }
     let counter = Rc::new(Cell::new(0));
@@ -209,11 +250,37 @@ pub fn dissect<R: Read + Seek>(
 
     // each distinct blob once, in archive order
     let paths = assign_blobs(&mut report, &index);
+    let sizes: Vec<u64> = paths
+        .iter()
+        .map(|p| index.get_raw(p).map_or(0, |m| m.size))
+        .collect();
+    let owners = opts.share.map(|s| (s.index, Share::deal(s.of, &sizes)));
     let mut blobs = Vec::with_capacity(paths.len());
     for (b, path) in paths.iter().enumerate() {
-        let Some(m) = index.get_raw(path) else {
+        let m = index
+            .get_raw(path)
+            .cloned()
+            .unwrap_or(crate::archive::Member {
+                path: path.clone(),
+                kind: MemberKind::Other,
+                offset: 0,
+                size: 0,
+                link: None,
+            });
+        if owners
+            .as_ref()
+            .is_some_and(|(mine, owner)| owner[b] != *mine)
+        {
+            // another reader's share
+            blobs.push(Blob {
+                path: path.clone(),
+                offset: m.offset,
+                size: m.size,
+                facts: None,
+                entries: Vec::new(),
+            });
             continue;
-        };
+        }
         sink.event(Event::LayerStarted {
             blob: b,
             path,
@@ -245,11 +312,10 @@ pub fn dissect<R: Read + Seek>(
             facts: &facts,
             entries: &entries,
         });
-        let (offset, size) = index.get_raw(path).map_or((0, 0), |m| (m.offset, m.size));
         blobs.push(Blob {
             path: path.clone(),
-            offset,
-            size,
+            offset: m.offset,
+            size: m.size,
             facts: Some(facts),
             entries: if opts.keep_entries {
                 entries
@@ -259,7 +325,11 @@ pub fn dissect<R: Read + Seek>(
         });
     }
     progress.tick(sink, true);
-    Ok(finish(report, blobs, opts, sink))
+    let d = Dissection { report, blobs };
+    if opts.share.is_some() {
+        return Ok(d);
+    }
+    Ok(d.finish(opts, sink))
 }
 
 /// The digest, size and media type the first user of blob `b` expects.
@@ -394,28 +464,45 @@ fn assign_blobs(report: &mut Report, index: &Index) -> Vec<String> {
     paths
 }
 
-/// Folds blob facts into the layers, checks every digest, merges trees.
-fn finish(mut report: Report, blobs: Vec<Blob>, opts: &Options, sink: &mut dyn Sink) -> Dissection {
-    for img in &mut report.images {
-        for l in &mut img.layers {
-            if let Some(facts) = l.blob.and_then(|b| blobs[b].facts.as_ref()) {
-                l.absorb(facts);
-            }
-        }
-        img.settle();
+impl Dissection {
+    /// Blobs still to be read by another share.
+    pub fn missing(&self) -> Vec<usize> {
+        (0..self.blobs.len())
+            .filter(|&b| self.blobs[b].facts.is_none())
+            .collect()
     }
-    let mut d = Dissection { report, blobs };
-    if opts.keep_entries {
-        for i in 0..d.report.images.len() {
-            if d.report.images[i].is_artifact() {
-                continue;
-            }
-            let stats = d.tree(i).stats();
-            d.report.images[i].files = Some(stats);
+
+    /// Adds a blob another share read.
+    pub fn complete(&mut self, blob: usize, facts: LayerFacts, entries: Vec<Entry>) {
+        if let Some(b) = self.blobs.get_mut(blob) {
+            b.facts = Some(facts);
+            b.entries = entries;
         }
     }
-    sink.event(Event::Finished(&d.report));
-    d
+
+    /// Folds blob facts into the layers, checks every digest, merges the
+    /// trees, and reports `Finished`.
+    pub fn finish(mut self, opts: &Options, sink: &mut dyn Sink) -> Dissection {
+        for img in &mut self.report.images {
+            for l in img.layers.iter_mut().filter(|l| !l.read) {
+                if let Some(facts) = l.blob.and_then(|b| self.blobs[b].facts.as_ref()) {
+                    l.absorb(facts);
+                }
+            }
+            img.settle();
+        }
+        if opts.keep_entries {
+            for i in 0..self.report.images.len() {
+                if self.report.images[i].is_artifact() {
+                    continue;
+                }
+                let stats = self.tree(i).stats();
+                self.report.images[i].files = Some(stats);
+            }
+        }
+        sink.event(Event::Finished(&self.report));
+        self
+    }
 }
 
 /// Members this small are kept in memory during a one-pass read, in case
@@ -580,5 +667,9 @@ pub fn dissect_stream<R: Read>(
         });
     }
     progress.tick(sink, true);
-    Ok(finish(report, blobs, opts, sink))
+    let d = Dissection { report, blobs };
+    if opts.share.is_some() {
+        return Ok(d);
+    }
+    Ok(d.finish(opts, sink))
 }

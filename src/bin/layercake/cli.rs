@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use layercake::dissect::Share;
 use layercake::report::Image;
 use layercake::tree::write_layer_listing;
-use layercake::{dissect, dissect_stream, Dissection, Event, Options, Severity};
+use layercake::{dissect, dissect_stream, Dissection, Event, Options, Quiet, Severity};
 
 use crate::text;
 
@@ -77,7 +78,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Inspect { json, file } => {
-            let d = read(&file, !json)?;
+            let d = read(&file, true)?;
             if json {
                 serde_json::to_writer_pretty(&mut out, &d.report).map_err(|e| e.to_string())?;
                 writeln!(out).map_err(|e| e.to_string())?;
@@ -196,11 +197,74 @@ fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
     let result = if path.as_os_str() == "-" {
         dissect_stream(io::stdin().lock(), None, &opts, &mut sink)
     } else {
-        let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        dissect(BufReader::with_capacity(1 << 20, file), &opts, &mut sink)
+        read_shared(path, &opts, &mut sink)?
     };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     result.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Dissects a file with every core: each thread reads a share of the
+/// layers through its own handle, and the first merges them.
+fn read_shared(
+    path: &PathBuf,
+    opts: &Options,
+    sink: &mut dyn layercake::Sink,
+) -> Result<Result<Dissection, layercake::Error>, String> {
+    let open = || {
+        File::open(path)
+            .map(|f| BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))
+    };
+    let of = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if of == 1 {
+        return Ok(dissect(open()?, opts, sink));
+    }
+    let helpers: Vec<_> = (1..of)
+        .map(|index| {
+            let file = open();
+            let opts = Options {
+                share: Some(Share { index, of }),
+                ..opts.clone()
+            };
+            std::thread::spawn(move || file.ok().and_then(|f| dissect(f, &opts, &mut Quiet).ok()))
+        })
+        .collect();
+    let mine = Options {
+        share: Some(Share { index: 0, of }),
+        ..opts.clone()
+    };
+    let mut d = match dissect(open()?, &mine, sink) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
+    let others: Vec<Dissection> = helpers
+        .into_iter()
+        .filter_map(|h| h.join().ok().flatten())
+        .collect();
+    for b in d.missing() {
+        let found = others
+            .iter()
+            .find_map(|o| o.blobs.get(b).filter(|x| x.facts.is_some()).cloned());
+        if let Some(layercake::Blob {
+            facts: Some(facts),
+            entries,
+            ..
+        }) = found
+        {
+            d.complete(b, facts, entries);
+        }
+    }
+    if !d.missing().is_empty() {
+        // a share that failed: read everything here instead
+        let all = Options {
+            share: None,
+            ..opts.clone()
+        };
+        return Ok(dissect(open()?, &all, sink));
+    }
+    Ok(Ok(d.finish(opts, sink)))
 }

@@ -13,7 +13,7 @@ pub fn problems() -> Html {
         Some(r) => r.all_problems(),
         None => state.problems.clone(),
     };
-    list.sort_by(|a, b| b.severity.cmp(&a.severity));
+    list.sort_by_key(|p| std::cmp::Reverse(p.severity));
     let failure = state.failure.clone();
     if list.is_empty() && failure.is_none() {
         return html! {};
