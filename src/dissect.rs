@@ -480,6 +480,33 @@ impl Dissection {
         }
     }
 
+    /// Reads the blobs no share has delivered, from `src` (the same archive).
+    pub fn read_missing<R: Read + Seek>(&mut self, mut src: R, sink: &mut dyn Sink) {
+        for b in self.missing() {
+            let expect = expectation(&self.report, b);
+            let (offset, size) = (self.blobs[b].offset, self.blobs[b].size);
+            let (facts, entries) = match src.seek(SeekFrom::Start(offset)) {
+                Ok(_) => layer::analyze((&mut src).take(size), &expect.as_expect(), None),
+                Err(e) => (
+                    LayerFacts::unreadable(Problem::new(
+                        Fault::Truncated {
+                            detail: format!("cannot seek to {}: {e}", self.blobs[b].path),
+                        },
+                        Location::entry(self.blobs[b].path.clone()).at(offset),
+                    )),
+                    Vec::new(),
+                ),
+            };
+            sink.event(Event::LayerDone {
+                blob: b,
+                path: &self.blobs[b].path,
+                facts: &facts,
+                entries: &entries,
+            });
+            self.complete(b, facts, entries);
+        }
+    }
+
     /// Folds blob facts into the layers, checks every digest, merges the
     /// trees, and reports `Finished`.
     pub fn finish(mut self, opts: &Options, sink: &mut dyn Sink) -> Dissection {

@@ -48,7 +48,8 @@ impl Kind {
     }
 }
 
-/// One tar member's metadata.
+/// One tar member's metadata. Paths are kept raw; in JSON they are strings
+/// when they are UTF-8 and lists of bytes when not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Normalised raw path: no leading `./` or `/`, no trailing `/`.
@@ -100,15 +101,36 @@ pub fn normalize(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Raw bytes as a JSON string when they are UTF-8, else as a list of
+/// numbers, so nothing is lost on the way between workers.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TextOrBytes {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl From<TextOrBytes> for Vec<u8> {
+    fn from(t: TextOrBytes) -> Vec<u8> {
+        match t {
+            TextOrBytes::Text(s) => s.into_bytes(),
+            TextOrBytes::Bytes(b) => b,
+        }
+    }
+}
+
 mod bytes_lossy {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&String::from_utf8_lossy(v))
+        match std::str::from_utf8(v) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => s.collect_seq(v),
+        }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        Ok(String::deserialize(d)?.into_bytes())
+        Ok(super::TextOrBytes::deserialize(d)?.into())
     }
 }
 
@@ -117,13 +139,13 @@ mod opt_bytes_lossy {
 
     pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(v) => s.serialize_some(&String::from_utf8_lossy(v)),
+            Some(v) => super::bytes_lossy::serialize(v, s),
             None => s.serialize_none(),
         }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-        Ok(Option::<String>::deserialize(d)?.map(String::into_bytes))
+        Ok(Option::<super::TextOrBytes>::deserialize(d)?.map(Into::into))
     }
 }
 
@@ -137,5 +159,31 @@ mod tests {
         assert_eq!(normalize(b"/etc//x/./y/"), b"etc/x/y");
         assert_eq!(normalize(b"./"), b"");
         assert_eq!(normalize(b"a\xe9b"), b"a\xe9b");
+    }
+
+    #[test]
+    fn raw_paths_survive_json() {
+        let e = Entry {
+            path: b"caf\xe9".to_vec(),
+            kind: Kind::Symlink,
+            mode: 0o777,
+            uid: 0,
+            gid: 0,
+            size: 3,
+            mtime: -1,
+            link: Some(b"\xff".to_vec()),
+            whiteout: None,
+            offset: 512,
+        };
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<Entry>(&text).unwrap(), e);
+        let plain = Entry {
+            path: b"etc".to_vec(),
+            link: None,
+            ..e
+        };
+        assert!(serde_json::to_string(&plain)
+            .unwrap()
+            .contains(r#""path":"etc""#));
     }
 }

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dissect::Event;
+use crate::dissect::{Event, Share};
+use crate::entry::Entry;
 use crate::layer::LayerFacts;
 use crate::listing::{Marks, Row, Sort};
 use crate::problem::Problem;
@@ -24,6 +25,14 @@ pub enum Request {
     /// Dissect the archive at a URL (read with Range requests when the
     /// server answers them).
     OpenUrl { url: String },
+    /// Read only this share of the next file's layers (several workers
+    /// read one file in parallel; share 0 gathers the others' blobs).
+    Share { share: Share },
+    /// Blobs another worker read (forwarded verbatim from its
+    /// [`Reply::Shared`]: the two have the same shape).
+    Shared { blobs: Vec<SharedBlob> },
+    /// A helper failed: read the blobs still missing yourself.
+    ReadMissing,
     /// Children of a directory ("" is the root).
     List {
         id: u32,
@@ -53,6 +62,14 @@ pub enum Request {
     },
     /// The report as `layercake inspect --json` prints it.
     Export { id: u32 },
+}
+
+/// One blob read by a helper worker, for the worker that gathers them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedBlob {
+    pub blob: usize,
+    pub facts: LayerFacts,
+    pub entries: Vec<Entry>,
 }
 
 /// What the worker tells the page.
@@ -87,6 +104,10 @@ pub enum Reply {
     },
     Finished {
         report: Box<Report>,
+    },
+    /// A helper's blobs, to forward to the gathering worker.
+    Shared {
+        blobs: Vec<SharedBlob>,
     },
     /// The input could not be dissected at all.
     Failed {
@@ -176,5 +197,37 @@ impl Reply {
                 report: Box::new((*r).clone()),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_helpers_shared_reply_is_the_gatherers_request() {
+        let d = crate::dissect(
+            std::io::Cursor::new(crate::sample::build()),
+            &crate::Options::default(),
+            &mut crate::Quiet,
+        )
+        .unwrap();
+        let blob = d.blobs[1].clone();
+        let reply = Reply::Shared {
+            blobs: vec![SharedBlob {
+                blob: 1,
+                facts: blob.facts.clone().unwrap(),
+                entries: blob.entries.clone(),
+            }],
+        };
+        let text = serde_json::to_string(&reply).unwrap();
+        assert!(text.starts_with(r#"{"type":"shared""#), "{}", &text[..40]);
+        match serde_json::from_str::<Request>(&text).unwrap() {
+            Request::Shared { blobs } => {
+                assert_eq!(blobs[0].entries, blob.entries);
+                assert_eq!(Some(&blobs[0].facts), blob.facts.as_ref());
+            }
+            other => panic!("parsed as {other:?}"),
+        }
     }
 }

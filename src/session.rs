@@ -79,7 +79,10 @@ impl Session {
         progress: &mut dyn FnMut(Reply),
     ) -> Result<Reply, String> {
         Ok(match req {
-            Request::OpenUrl { .. } => return Err("a file is already open".into()),
+            Request::OpenUrl { .. }
+            | Request::Share { .. }
+            | Request::Shared { .. }
+            | Request::ReadMissing => return Err("a file is already open".into()),
             Request::List {
                 id,
                 view,
@@ -190,7 +193,10 @@ impl Session {
 
 fn request_id(req: &Request) -> u32 {
     match req {
-        Request::OpenUrl { .. } => 0,
+        Request::OpenUrl { .. }
+        | Request::Share { .. }
+        | Request::Shared { .. }
+        | Request::ReadMissing => 0,
         Request::List { id, .. }
         | Request::Search { id, .. }
         | Request::Space { id, .. }

@@ -110,22 +110,30 @@ pub trait Ranges {
     fn fetch(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()>;
 }
 
-/// `Read + Seek` over a [`Ranges`] source, fetching `chunk` bytes at a time
-/// (each fetch is costly: a FileReaderSync call, an HTTP request) and
-/// serving small reads from that buffer.
+/// `Read + Seek` over a [`Ranges`] source, fetching up to `chunk` bytes at
+/// a time (each fetch is costly: a FileReaderSync call, an HTTP request)
+/// and serving small reads from that buffer. After a seek it fetches a
+/// small piece first (a tar header needs 512 bytes, not 4 MiB), doubling
+/// while reads stay sequential.
 pub struct Chunked<S> {
     source: S,
     chunk: u64,
+    next: u64,
     pos: u64,
     buf: Vec<u8>,
     buf_start: u64,
 }
 
+/// The first fetch after a seek.
+const FIRST_FETCH: u64 = 64 * 1024;
+
 impl<S: Ranges> Chunked<S> {
     pub fn new(source: S, chunk: usize) -> Chunked<S> {
+        let chunk = chunk.max(1) as u64;
         Chunked {
             source,
-            chunk: chunk.max(1) as u64,
+            chunk,
+            next: FIRST_FETCH.min(chunk),
             pos: 0,
             buf: Vec::new(),
             buf_start: 0,
@@ -150,7 +158,13 @@ impl<S: Ranges> Read for Chunked<S> {
         let buffered =
             self.pos >= self.buf_start && self.pos < self.buf_start + self.buf.len() as u64;
         if !buffered {
-            let end = (self.pos + self.chunk).min(size);
+            let sequential = self.pos == self.buf_start + self.buf.len() as u64;
+            self.next = if sequential {
+                (self.next * 2).min(self.chunk)
+            } else {
+                FIRST_FETCH.min(self.chunk)
+            };
+            let end = (self.pos + self.next).min(size);
             self.source.fetch(self.pos, end, &mut self.buf)?;
             self.buf_start = self.pos;
             if self.buf.is_empty() {
@@ -207,6 +221,20 @@ mod tests {
         r.read_to_end(&mut all).unwrap();
         assert_eq!(all, data);
         assert_eq!(r.source().1, 3, "three 4 kB fetches for 10 kB");
+        // large chunks start small after a seek and grow while sequential
+        let mut big = Chunked::new(Mem(vec![7u8; 1 << 20], 0), 256 * 1024);
+        big.seek(SeekFrom::Start(1000)).unwrap();
+        let mut header = [0u8; 512];
+        big.read_exact(&mut header).unwrap();
+        assert_eq!(
+            big.buf.len(),
+            64 * 1024,
+            "a header read fetches 64 kB, not 256 kB"
+        );
+        let mut rest = Vec::new();
+        big.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest.len(), (1 << 20) - 1512);
+        assert!(big.source().1 <= 7, "{} fetches", big.source().1);
         r.seek(SeekFrom::Start(9999)).unwrap();
         let mut two = [0u8; 2];
         assert_eq!(r.read(&mut two).unwrap(), 1, "a read stops at the end");

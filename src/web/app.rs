@@ -41,15 +41,16 @@ pub fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The worker and what waits for it to be ready.
-struct Link {
+/// One worker and what waits for it to be ready.
+struct Slot {
     worker: Worker,
     ready: bool,
     pending: Vec<JsValue>,
     _onmessage: Closure<dyn FnMut(MessageEvent)>,
+    _onerror: Closure<dyn FnMut(web_sys::Event)>,
 }
 
-impl Link {
+impl Slot {
     fn post(&mut self, v: JsValue) {
         if self.ready {
             let _ = self.worker.post_message(&v);
@@ -59,66 +60,133 @@ impl Link {
     }
 }
 
-type Shared = Rc<RefCell<Option<Link>>>;
+/// The dissecting workers: the first gathers, the others read shares of a
+/// file's layers in parallel.
+#[derive(Default)]
+struct Pool {
+    slots: Vec<Slot>,
+    /// Whether a file was given to these workers yet.
+    used: bool,
+}
 
-/// Starts a fresh worker (ending any old one, and whatever it was reading).
-fn spawn(link: &Shared, dispatch: UseReducerDispatcher<State>) -> Result<(), String> {
-    if let Some(old) = link.borrow_mut().take() {
+impl Pool {
+    fn post(&mut self, i: usize, v: JsValue) {
+        if let Some(s) = self.slots.get_mut(i) {
+            s.post(v);
+        }
+    }
+
+    fn request(&mut self, i: usize, req: &Request) {
+        if let Ok(text) = serde_json::to_string(req) {
+            self.post(i, JsValue::from_str(&text));
+        }
+    }
+}
+
+type Shared = Rc<RefCell<Pool>>;
+
+/// How many workers read a file: one per core, up to four.
+fn worker_count() -> usize {
+    web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency() as usize)
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
+
+/// Starts fresh workers (ending any old ones, and whatever they were reading).
+fn spawn(pool: &Shared, n: usize, dispatch: UseReducerDispatcher<State>) -> Result<(), String> {
+    for old in pool.borrow_mut().slots.drain(..) {
         old.worker.terminate();
     }
-    let worker =
-        Worker::new("./worker_loader.js").map_err(|e| format!("cannot start the worker: {e:?}"))?;
-    let weak = Rc::downgrade(link);
-    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        let Some(text) = e.data().as_string() else {
-            return;
-        };
-        let reply: Reply = match serde_json::from_str(&text) {
-            Ok(r) => r,
-            Err(err) => {
-                web_sys::console::error_1(&format!("bad message from the worker: {err}").into());
+    pool.borrow_mut().used = false;
+    for i in 0..n {
+        let worker = Worker::new("./worker_loader.js")
+            .map_err(|e| format!("cannot start a worker: {e:?}"))?;
+        let weak = Rc::downgrade(pool);
+        let dispatch = dispatch.clone();
+        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(text) = e.data().as_string() else {
+                return;
+            };
+            let Some(pool) = weak.upgrade() else { return };
+            // a helper's blobs go to the gathering worker as they are: a
+            // Reply::Shared reads as a Request::Shared
+            if text.starts_with(r#"{"type":"shared""#) {
+                pool.borrow_mut().post(0, JsValue::from_str(&text));
                 return;
             }
-        };
-        match reply {
-            Reply::Ready => {
-                if let Some(link) = weak.upgrade() {
-                    if let Some(l) = link.borrow_mut().as_mut() {
-                        l.ready = true;
-                        for v in std::mem::take(&mut l.pending) {
-                            let _ = l.worker.post_message(&v);
+            let reply: Reply = match serde_json::from_str(&text) {
+                Ok(r) => r,
+                Err(err) => {
+                    web_sys::console::error_1(&format!("bad message from a worker: {err}").into());
+                    return;
+                }
+            };
+            match reply {
+                Reply::Ready => {
+                    if let Some(s) = pool.borrow_mut().slots.get_mut(i) {
+                        s.ready = true;
+                        for v in std::mem::take(&mut s.pending) {
+                            let _ = s.worker.post_message(&v);
                         }
                     }
                 }
+                Reply::NeedsDownload { url } => {
+                    spawn_local(download(url, pool.clone(), dispatch.clone()));
+                }
+                // a helper that fails leaves its share to the gatherer
+                Reply::Failed { .. } if i > 0 => {
+                    pool.borrow_mut().request(0, &Request::ReadMissing)
+                }
+                reply if i > 0 => dispatch.dispatch(Action::Helper(i, reply)),
+                reply => dispatch.dispatch(Action::Reply(reply, now())),
             }
-            Reply::NeedsDownload { url } => {
-                if let Some(link) = weak.upgrade() {
-                    spawn_local(download(url, link, dispatch.clone()));
+        });
+        let weak = Rc::downgrade(pool);
+        let onerror = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
+            if let Some(pool) = weak.upgrade() {
+                if i > 0 {
+                    pool.borrow_mut().request(0, &Request::ReadMissing);
                 }
             }
-            reply => dispatch.dispatch(Action::Reply(reply, now())),
-        }
-    });
-    worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
-    *link.borrow_mut() = Some(Link {
-        worker,
-        ready: false,
-        pending: Vec::new(),
-        _onmessage: onmessage,
-    });
+        });
+        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+        pool.borrow_mut().slots.push(Slot {
+            worker,
+            ready: false,
+            pending: Vec::new(),
+            _onmessage: onmessage,
+            _onerror: onerror,
+        });
+    }
     Ok(())
+}
+
+/// Gives a file to the workers, each with its share of the layers.
+fn give(pool: &Shared, blob: Blob) {
+    let mut p = pool.borrow_mut();
+    p.used = true;
+    let of = p.slots.len();
+    for index in 0..of {
+        if of > 1 {
+            p.request(
+                index,
+                &Request::Share {
+                    share: crate::dissect::Share { index, of },
+                },
+            );
+        }
+        p.post(index, blob.clone().into());
+    }
 }
 
 /// Streams a URL whose server does not answer Range requests, gathering it
 /// into a Blob (held by the browser's blob store, not by wasm memory), then
 /// hands the Blob to the worker.
-async fn download(url: String, link: Shared, dispatch: UseReducerDispatcher<State>) {
+async fn download(url: String, pool: Shared, dispatch: UseReducerDispatcher<State>) {
     match fetch_stream(&url, &dispatch).await {
-        Ok(blob) => {
-            if let Some(l) = link.borrow_mut().as_mut() {
-                l.post(blob.into());
-            }
-        }
+        Ok(blob) => pool.borrow_mut().post(0, blob.into()),
         Err(m) => dispatch.dispatch(Action::Reply(Reply::Failed { message: m }, now())),
     }
 }
@@ -259,7 +327,7 @@ fn apply_theme(theme: Option<&str>) {
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(State::default);
-    let link: Shared = use_mut_ref(|| None);
+    let link: Shared = use_mut_ref(Pool::default);
     let root = use_node_ref();
 
     let open = {
@@ -272,25 +340,23 @@ pub fn app() -> Html {
                 src: None,
                 now: now(),
             });
-            match spawn(&link, dispatch.clone()) {
-                Ok(()) => {
-                    if let Some(l) = link.borrow_mut().as_mut() {
-                        l.post(blob.into());
-                    }
+            // workers started at page load are reused for the first file
+            let fresh = {
+                let p = link.borrow();
+                !p.used && !p.slots.is_empty()
+            };
+            if !fresh {
+                if let Err(e) = spawn(&link, worker_count(), dispatch.clone()) {
+                    dispatch.dispatch(Action::Failed(e));
+                    return;
                 }
-                Err(e) => dispatch.dispatch(Action::Failed(e)),
             }
+            give(&link, blob);
         })
     };
     let send = {
         let link = link.clone();
-        Callback::from(move |req: Request| {
-            if let Ok(text) = serde_json::to_string(&req) {
-                if let Some(l) = link.borrow_mut().as_mut() {
-                    l.post(JsValue::from_str(&text));
-                }
-            }
-        })
+        Callback::from(move |req: Request| link.borrow_mut().request(0, &req))
     };
     let bridge = Bridge {
         send: send.clone(),
@@ -320,17 +386,16 @@ pub fn app() -> Html {
                     src: Some(src.clone()),
                     now: now(),
                 });
-                match spawn(&link, dispatch.clone()) {
+                match spawn(&link, 1, dispatch.clone()) {
                     Ok(()) => {
-                        if let (Some(l), Ok(text)) = (
-                            link.borrow_mut().as_mut(),
-                            serde_json::to_string(&Request::OpenUrl { url }),
-                        ) {
-                            l.post(JsValue::from_str(&text));
-                        }
+                        link.borrow_mut().used = true;
+                        link.borrow_mut().request(0, &Request::OpenUrl { url });
                     }
                     Err(e) => dispatch.dispatch(Action::Failed(e)),
                 }
+            } else if let Err(e) = spawn(&link, worker_count(), dispatch.clone()) {
+                // ready before a file is dropped, so the first render is quick
+                web_sys::console::warn_1(&e.into());
             }
         });
     }

@@ -143,6 +143,8 @@ pub struct State {
     pub deep: Option<Params>,
     /// A file to read as soon as possible (from a deep link).
     pub read_request: Option<String>,
+    /// Bytes read by each helper worker.
+    pub helper_read: HashMap<usize, u64>,
 }
 
 impl Default for State {
@@ -178,6 +180,7 @@ impl Default for State {
             theme: None,
             deep: None,
             read_request: None,
+            helper_read: HashMap::new(),
         }
     }
 }
@@ -200,6 +203,8 @@ pub enum Action {
     },
     /// The deep link's file read was sent.
     ReadSent,
+    /// Progress from a helper worker reading a share of the layers.
+    Helper(usize, Reply),
     Reply(Reply, f64),
     SelectImage(usize),
     SelectLayer(Option<usize>),
@@ -229,6 +234,12 @@ impl State {
     /// Facts of a layer's blob, once read.
     pub fn facts(&self, img: &Image, layer: usize) -> Option<&LayerFacts> {
         img.layers.get(layer)?.blob.and_then(|b| self.blobs.get(&b))
+    }
+
+    /// Bytes read so far by every worker.
+    pub fn bytes_read(&self) -> u64 {
+        let total = self.read + self.helper_read.values().sum::<u64>();
+        self.total.map_or(total, |t| total.min(t))
     }
 
     /// Layers read so far, of distinct blobs.
@@ -316,7 +327,7 @@ impl State {
                 self.failure = Some(message);
                 self.phase = Phase::Error;
             }
-            Reply::NeedsDownload { .. } => {}
+            Reply::NeedsDownload { .. } | Reply::Shared { .. } => {}
             Reply::Rows {
                 view,
                 dir,
@@ -432,6 +443,16 @@ impl Reducible for State {
                 s.now = now;
             }
             Action::ReadSent => s.read_request = None,
+            Action::Helper(i, reply) => match reply {
+                Reply::LayerStarted { .. } => s.blobs_started += 1,
+                Reply::LayerDone { blob, facts, .. } => {
+                    s.blobs.insert(blob, facts);
+                }
+                Reply::Progress { read, .. } => {
+                    s.helper_read.insert(i, read);
+                }
+                _ => {}
+            },
             Action::Reply(r, now) => s.apply(r, now),
             Action::SelectImage(i) => {
                 s.image = i;

@@ -11,20 +11,45 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::message::{Reply, Request};
+use crate::dissect::Share;
+use crate::message::{Reply, Request, SharedBlob};
 use crate::session::Session;
 use crate::web::blob_reader::{blob_reader, probe, Probe};
-use crate::{dissect, Event, Options};
+use crate::{dissect, Dissection, Event, Options};
 
 trait Source: Read + Seek {}
 impl<T: Read + Seek> Source for T {}
 
-struct Open {
-    session: Session,
-    source: Box<dyn Source>,
+/// What the worker holds.
+enum Held {
+    /// A finished dissection, answering requests.
+    Open {
+        session: Session,
+        source: Box<dyn Source>,
+    },
+    /// Our share is read; waiting for the other workers' blobs.
+    Gathering {
+        dissection: Dissection,
+        source: Box<dyn Source>,
+    },
 }
 
-type Shared = Rc<RefCell<Option<Open>>>;
+#[derive(Default)]
+struct WorkerState {
+    held: Option<Held>,
+    /// The share of the next file this worker reads.
+    share: Option<Share>,
+}
+
+type Shared = Rc<RefCell<WorkerState>>;
+
+fn sink() -> impl FnMut(Event<'_>) {
+    |e: Event<'_>| {
+        if let Some(reply) = Reply::from_event(&e) {
+            post(&reply);
+        }
+    }
+}
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -41,34 +66,101 @@ pub fn post(reply: &Reply) {
 }
 
 /// Dissects `source`, posting events, and keeps the session for requests;
-/// `again` opens a second reader for reading files later.
+/// `again` opens a second reader for reading files later. A helper (a
+/// share other than the first) posts the blobs it read and keeps nothing.
 fn run(
     source: Box<dyn Source>,
     again: impl FnOnce() -> std::io::Result<Box<dyn Source>>,
     state: &Shared,
 ) {
-    *state.borrow_mut() = None;
-    let mut sink = |e: Event<'_>| {
-        if let Some(reply) = Reply::from_event(&e) {
-            post(&reply);
+    let share = state.borrow_mut().share.take();
+    state.borrow_mut().held = None;
+    let opts = Options {
+        share,
+        ..Options::default()
+    };
+    let result = dissect(source, &opts, &mut sink());
+    let d = match result {
+        Ok(d) => d,
+        Err(e) => {
+            post(&Reply::Failed {
+                message: e.to_string(),
+            });
+            return;
         }
     };
-    match dissect(source, &Options::default(), &mut sink) {
-        Ok(d) => match again() {
-            Ok(source) => {
-                *state.borrow_mut() = Some(Open {
-                    session: Session::new(d),
-                    source,
+    if share.is_some_and(|s| s.index > 0) {
+        let blobs = d
+            .blobs
+            .into_iter()
+            .enumerate()
+            .filter_map(|(blob, b)| {
+                b.facts.map(|facts| SharedBlob {
+                    blob,
+                    facts,
+                    entries: b.entries,
                 })
-            }
-            Err(e) => post(&Reply::Failed {
-                message: format!("cannot read the file again: {e}"),
-            }),
-        },
-        Err(e) => post(&Reply::Failed {
-            message: e.to_string(),
-        }),
+            })
+            .collect();
+        post(&Reply::Shared { blobs });
+        return;
     }
+    let source = match again() {
+        Ok(s) => s,
+        Err(e) => {
+            post(&Reply::Failed {
+                message: format!("cannot read the file again: {e}"),
+            });
+            return;
+        }
+    };
+    state.borrow_mut().held = Some(if share.is_some() {
+        gathered(d, source)
+    } else {
+        Held::Open {
+            session: Session::new(d),
+            source,
+        }
+    });
+}
+
+/// Finishes a shared dissection once no blob is missing.
+fn gathered(d: Dissection, source: Box<dyn Source>) -> Held {
+    if d.missing().is_empty() {
+        let d = d.finish(&Options::default(), &mut sink());
+        Held::Open {
+            session: Session::new(d),
+            source,
+        }
+    } else {
+        Held::Gathering {
+            dissection: d,
+            source,
+        }
+    }
+}
+
+/// Blobs from a helper, or "read what is missing yourself".
+fn gather(state: &Shared, blobs: Option<Vec<SharedBlob>>) {
+    let held = state.borrow_mut().held.take();
+    let next = match held {
+        Some(Held::Gathering {
+            mut dissection,
+            mut source,
+        }) => {
+            match blobs {
+                Some(blobs) => {
+                    for b in blobs {
+                        dissection.complete(b.blob, b.facts, b.entries);
+                    }
+                }
+                None => dissection.read_missing(&mut source, &mut sink()),
+            }
+            Some(gathered(dissection, source))
+        }
+        other => other,
+    };
+    state.borrow_mut().held = next;
 }
 
 fn open_blob(blob: Blob, state: &Shared) {
@@ -115,28 +207,32 @@ fn answer(text: &str, state: &Shared) {
             return;
         }
     };
-    if let Request::OpenUrl { url } = req {
-        open_url(url, state);
-        return;
+    match req {
+        Request::OpenUrl { url } => return open_url(url, state),
+        Request::Share { share } => {
+            state.borrow_mut().share = Some(share);
+            return;
+        }
+        Request::Shared { blobs } => return gather(state, Some(blobs)),
+        Request::ReadMissing => return gather(state, None),
+        _ => {}
     }
     let mut guard = state.borrow_mut();
-    let Some(open) = guard.as_mut() else {
+    let Some(Held::Open { session, source }) = guard.held.as_mut() else {
         post(&Reply::Error {
             id: 0,
-            message: "no file is open".into(),
+            message: "no file is open yet".into(),
         });
         return;
     };
-    let reply = open
-        .session
-        .handle(&req, &mut open.source, &mut |r| post(&r));
+    let reply = session.handle(&req, source, &mut |r| post(&r));
     post(&reply);
 }
 
 /// The worker's entry point.
 pub fn start() {
     console_error_panic_hook::set_once();
-    let state: Shared = Rc::new(RefCell::new(None));
+    let state: Shared = Rc::new(RefCell::new(WorkerState::default()));
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();
         if let Some(text) = data.as_string() {

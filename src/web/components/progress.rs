@@ -13,12 +13,12 @@ pub fn progress() -> Html {
     }
     let total = state.total.unwrap_or(0);
     let pct = if total > 0 {
-        state.read as f64 * 100.0 / total as f64
+        state.bytes_read() as f64 * 100.0 / total as f64
     } else {
         0.0
     };
     let secs = ((state.now - state.started) / 1000.0).max(0.001);
-    let speed = state.read as f64 / secs;
+    let speed = state.bytes_read() as f64 / secs;
     let layers_total = state
         .images
         .iter()
@@ -29,7 +29,7 @@ pub fn progress() -> Html {
         <div class="progress" role="status" aria-live="polite">
             <div class="bar"><div class="fill" style={format!("width:{pct:.1}%")}></div></div>
             <span>{ format!("{} of {} · {}/s · {} of {} layers read",
-                human(state.read), human(total), human(speed as u64), state.layers_done(), layers_total) }</span>
+                human(state.bytes_read()), human(total), human(speed as u64), state.layers_done(), layers_total) }</span>
         </div>
     }
 }
