@@ -12,7 +12,6 @@
   'use strict';
   var script = document.currentScript;
   var base = new URL('.', script ? script.src : document.baseURI);
-  var frames = [];
 
   function embed(div) {
     if (div.getAttribute('data-layercake-embedded')) return;
@@ -35,15 +34,17 @@
     iframe.style.height = (parseInt(div.getAttribute('data-height'), 10) || 360) + 'px';
     iframe.className = 'layercake-frame';
     div.appendChild(iframe);
-    frames.push(iframe);
   }
 
+  // Size every Layer Cake iframe on the page from its reports, the ones
+  // made here and plain <iframe>s written by hand alike.
   window.addEventListener('message', function (e) {
     var d = e.data;
     if (!d || d.type !== 'layercake:resize' || typeof d.height !== 'number') return;
-    frames.forEach(function (f) {
-      if (f.contentWindow === e.source) f.style.height = Math.ceil(d.height) + 'px';
-    });
+    var all = document.getElementsByTagName('iframe');
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].contentWindow === e.source) all[i].style.height = Math.ceil(d.height) + 'px';
+    }
   });
 
   function run() {

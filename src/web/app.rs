@@ -291,14 +291,13 @@ fn post_parent(msg: &serde_json::Value) {
     }
 }
 
-/// Reports the page's height to an embedding page whenever it changes.
+/// Reports the content's height to an embedding page whenever it changes
+/// (the root's own height, so a frame can shrink as well as grow).
 fn report_height(root: &web_sys::Element) {
+    let el = root.clone();
     let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
-        let h = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-            .map(|e| e.scroll_height())
-            .unwrap_or(0);
+        // the root's own height (the body has no margin)
+        let h = el.scroll_height().max(el.client_height());
         post_parent(&serde_json::json!({"type": "layercake:resize", "height": h}));
     });
     if let Ok(obs) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {

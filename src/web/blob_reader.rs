@@ -68,6 +68,19 @@ pub enum Probe {
     Whole,
 }
 
+/// A HEAD request; errors (404, network) are reported as for GET.
+fn head(url: &str) -> Result<XmlHttpRequest, String> {
+    let xhr = XmlHttpRequest::new().map_err(|e| format!("{e:?}"))?;
+    xhr.open_with_async("HEAD", url, false)
+        .map_err(|e| format!("cannot fetch {url}: {e:?}"))?;
+    xhr.send().map_err(|_| format!("cannot fetch {url}: a network error, or the server does not allow cross-origin requests (CORS)"))?;
+    match xhr.status().unwrap_or(0) {
+        0 => Err(format!("cannot fetch {url}: a network error, or the server does not allow cross-origin requests (CORS)")),
+        200..=299 => Ok(xhr),
+        s => Err(format!("cannot fetch {url}: the server answered HTTP {s} {}", xhr.status_text().unwrap_or_default())),
+    }
+}
+
 fn request(url: &str, range: Option<(u64, u64)>) -> Result<XmlHttpRequest, String> {
     let xhr = XmlHttpRequest::new().map_err(|e| format!("{e:?}"))?;
     xhr.open_with_async("GET", url, false)
@@ -95,8 +108,21 @@ fn request(url: &str, range: Option<(u64, u64)>) -> Result<XmlHttpRequest, Strin
     Ok(xhr)
 }
 
-/// Asks for the first byte: a 206 with a Content-Range gives the size.
+/// Asks whether the server answers ranges. A HEAD request first, so that a
+/// server that ignores Range is not made to send the whole body here (the
+/// page then streams it); then one byte: a 206 with a Content-Range gives
+/// the size.
 pub fn probe(url: &str) -> Result<Probe, String> {
+    if let Ok(head) = head(url) {
+        let ranges = head
+            .get_response_header("Accept-Ranges")
+            .ok()
+            .flatten()
+            .is_some_and(|v| v.to_ascii_lowercase().contains("bytes"));
+        if !ranges {
+            return Ok(Probe::Whole);
+        }
+    }
     let xhr = request(url, Some((0, 1)))?;
     if xhr.status().unwrap_or(0) != 206 {
         return Ok(Probe::Whole);

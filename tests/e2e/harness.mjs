@@ -251,7 +251,7 @@ export function parseRange(header, size) {
  *   mounts { '/fixtures/': dir, ... } extra directories under a prefix
  *   pages  { '/host.html': '<html>…', ... } extra in-memory pages
  * Returns { origin, port, log, close() }; log lists every request received
- * as { method, url, status, range }.
+ * as { method, url, status, range, bytes } (bytes: body bytes sent so far).
  */
 export async function startServer(options = {}) {
   const root = path.resolve(options.root || DIST);
@@ -268,10 +268,11 @@ export async function startServer(options = {}) {
   const sockets = new Set();
 
   const server = http.createServer(async (req, res) => {
-    const entry = { method: req.method, url: req.url, status: 0, range: req.headers.range || null };
+    const entry = { method: req.method, url: req.url, status: 0, range: req.headers.range || null, bytes: 0 };
     log.push(entry);
     const send = (status, headers, body) => {
       entry.status = status;
+      if (body) entry.bytes += body.length;
       res.writeHead(status, headers);
       res.end(body);
     };
@@ -335,7 +336,11 @@ export async function startServer(options = {}) {
       entry.status = status;
       res.writeHead(status, headers);
       if (req.method === 'HEAD' || st.size === 0) return res.end();
-      fs.createReadStream(file, { start, end }).pipe(res);
+      const stream = fs.createReadStream(file, { start, end });
+      stream.on('data', (c) => {
+        entry.bytes += c.length;
+      });
+      stream.pipe(res);
     } catch (e) {
       if (!res.headersSent) send(500, {}, String(e));
       else res.destroy();
@@ -526,4 +531,41 @@ export async function screenshot(page, name, { fullPage = true } = {}) {
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
   return file;
+}
+
+// ------------------------------------------------- loading by URL (?src=)
+
+/**
+ * The path under which a server started with
+ * `mounts: { '/fixtures/': FIXTURES }` serves a fixture, by file name
+ * (e.g. "/fixtures/built/built__bb-docker.tar").
+ */
+export function fixtureUrl(file) {
+  return `/fixtures/${path.relative(FIXTURES, fixture(file)).split(path.sep).join('/')}`;
+}
+
+/**
+ * Waits until #layercake ends in "done" or "error" and returns the state.
+ * For a page that loads by itself (?src=), freshly opened: there is no
+ * earlier state to mistake for this load's end, so no armStateWatch().
+ */
+export async function waitFinal(frame, timeout = DONE_TIMEOUT) {
+  await frame.waitForSelector('#layercake:is([data-state="done"], [data-state="error"])', { timeout });
+  return frame.getAttribute('#layercake', 'data-state');
+}
+
+/**
+ * The images of a docker-archive tar, read from its own bytes (a path or
+ * a Buffer): [{ tags, layers: [member names], config }] in manifest.json
+ * order. For archives outside the corpus, such as dist/sample.tar.
+ */
+export function dockerImagesOf(fileOrBuffer) {
+  const buf = Buffer.isBuffer(fileOrBuffer) ? fileOrBuffer : fs.readFileSync(fileOrBuffer);
+  const entries = readTar(buf);
+  const manifest = JSON.parse(tarMember(entries, 'manifest.json').toString('utf8'));
+  return manifest.map((m) => ({
+    tags: m.RepoTags || [],
+    layers: m.Layers,
+    config: JSON.parse(tarMember(entries, m.Config.replace(/^(\.\/)+/, '')).toString('utf8')),
+  }));
 }

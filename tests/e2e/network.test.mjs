@@ -22,8 +22,10 @@ after(async () => {
 function ownAssets() {
   const html = fs.readFileSync(path.join(h.DIST, 'index.html'), 'utf8');
   const refs = new Set(['/']);
-  for (const m of html.matchAll(/(?:href|src|module_or_path:|from)\s*=?\s*['"](\/[^'"]+)['"]/g)) refs.add(m[1]);
-  for (const m of html.matchAll(/import\s[^'"]*['"](\/[^'"]+)['"]/g)) refs.add(m[1]);
+  // Trunk.toml's public_url is "./": references are relative ("./app-….js")
+  const abs = (r) => r.replace(/^\.\//, '/');
+  for (const m of html.matchAll(/(?:href|src|module_or_path:|from)\s*=?\s*['"]((?:\.\/|\/)[^'"]+)['"]/g)) refs.add(abs(m[1]));
+  for (const m of html.matchAll(/import\s[^'"]*['"]((?:\.\/|\/)[^'"]+)['"]/g)) refs.add(abs(m[1]));
   // started by the app (src/web/app.rs: Worker::new("./worker_loader.js"))
   for (const w of ['/worker_loader.js', '/worker.js', '/worker_bg.wasm']) refs.add(w);
   for (const r of refs) {

@@ -54,7 +54,7 @@ pub fn open_another() -> Html {
 
 #[function_component(Landing)]
 pub fn landing() -> Html {
-    let (_, bridge) = use_page();
+    let (state, bridge) = use_page();
     let onchange = {
         let open = bridge.open.clone();
         Callback::from(move |e: Event| {
@@ -80,6 +80,22 @@ pub fn landing() -> Html {
             });
         })
     };
+    if state.embed {
+        // embedded: a compact drop zone, for readers to drop their own image
+        return html! {
+            <section class="landing compact">
+                <div class="drop">
+                    <p>{"Drop an image archive here (docker save, podman save, OCI layout)"}</p>
+                    <label class="button primary">
+                        {"Choose a file"}
+                        <input type="file" id="file-input" class="visually-hidden" {onchange} />
+                    </label>
+                    <a href="#" class="sample" onclick={sample}>{"or try a sample"}</a>
+                    <p class="privacy">{"Your file never leaves this machine: it is read in your browser and nothing is uploaded."}</p>
+                </div>
+            </section>
+        };
+    }
     html! {
         <section class="landing">
             <h1>
