@@ -105,6 +105,10 @@ pub enum Reply {
     Finished {
         report: Box<Report>,
     },
+    /// The worker's wasm memory after reading a file, for diagnostics.
+    Memory {
+        bytes: u64,
+    },
     /// A helper's blobs, to forward to the gathering worker.
     Shared {
         blobs: Vec<SharedBlob>,

@@ -67,12 +67,22 @@ struct Pool {
     slots: Vec<Slot>,
     /// Whether a file was given to these workers yet.
     used: bool,
+    /// The helpers' share of a file, held back until the first worker has
+    /// read the archive's index and documents (so the first render does not
+    /// compete with them for the CPU).
+    deferred: Vec<(usize, JsValue)>,
 }
 
 impl Pool {
     fn post(&mut self, i: usize, v: JsValue) {
         if let Some(s) = self.slots.get_mut(i) {
             s.post(v);
+        }
+    }
+
+    fn release_helpers(&mut self) {
+        for (i, v) in std::mem::take(&mut self.deferred) {
+            self.post(i, v);
         }
     }
 
@@ -90,6 +100,7 @@ fn worker_count() -> usize {
     web_sys::window()
         .map(|w| w.navigator().hardware_concurrency() as usize)
         .unwrap_or(1)
+        .saturating_mul(2)
         .clamp(1, 4)
 }
 
@@ -134,6 +145,18 @@ fn spawn(pool: &Shared, n: usize, dispatch: UseReducerDispatcher<State>) -> Resu
                 Reply::NeedsDownload { url } => {
                     spawn_local(download(url, pool.clone(), dispatch.clone()));
                 }
+                Reply::Memory { bytes } => web_sys::console::info_1(
+                    &format!(
+                        "layercake: worker {i} holds {} MiB of wasm memory",
+                        bytes >> 20
+                    )
+                    .into(),
+                ),
+                // the first render is out: let the helpers start
+                reply @ (Reply::Image { .. } | Reply::Finished { .. }) if i == 0 => {
+                    pool.borrow_mut().release_helpers();
+                    dispatch.dispatch(Action::Reply(reply, now()));
+                }
                 // a helper that fails leaves its share to the gatherer
                 Reply::Failed { .. } if i > 0 => {
                     pool.borrow_mut().request(0, &Request::ReadMissing)
@@ -168,6 +191,7 @@ fn give(pool: &Shared, blob: Blob) {
     let mut p = pool.borrow_mut();
     p.used = true;
     let of = p.slots.len();
+    p.deferred.clear();
     for index in 0..of {
         if of > 1 {
             p.request(
@@ -177,7 +201,11 @@ fn give(pool: &Shared, blob: Blob) {
                 },
             );
         }
-        p.post(index, blob.clone().into());
+        if index == 0 {
+            p.post(index, blob.clone().into());
+        } else {
+            p.deferred.push((index, blob.clone().into()));
+        }
     }
 }
 

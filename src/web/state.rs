@@ -327,7 +327,7 @@ impl State {
                 self.failure = Some(message);
                 self.phase = Phase::Error;
             }
-            Reply::NeedsDownload { .. } | Reply::Shared { .. } => {}
+            Reply::NeedsDownload { .. } | Reply::Shared { .. } | Reply::Memory { .. } => {}
             Reply::Rows {
                 view,
                 dir,

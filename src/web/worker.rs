@@ -102,6 +102,7 @@ fn run(
                 })
             })
             .collect();
+        post_memory();
         post(&Reply::Shared { blobs });
         return;
     }
@@ -117,6 +118,7 @@ fn run(
     state.borrow_mut().held = Some(if share.is_some() {
         gathered(d, source)
     } else {
+        post_memory();
         Held::Open {
             session: Session::new(d),
             source,
@@ -124,10 +126,21 @@ fn run(
     });
 }
 
+/// Tells the page how much wasm memory this worker holds.
+fn post_memory() {
+    let mem: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let bytes = mem
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as u64;
+    post(&Reply::Memory { bytes });
+}
+
 /// Finishes a shared dissection once no blob is missing.
 fn gathered(d: Dissection, source: Box<dyn Source>) -> Held {
     if d.missing().is_empty() {
         let d = d.finish(&Options::default(), &mut sink());
+        post_memory();
         Held::Open {
             session: Session::new(d),
             source,
