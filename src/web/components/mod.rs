@@ -2,6 +2,7 @@
 
 pub mod cake;
 pub mod config;
+pub mod dir;
 pub mod files;
 pub mod header;
 pub mod history;
@@ -10,6 +11,8 @@ pub mod landing;
 pub mod manifest;
 pub mod problems;
 pub mod progress;
+pub mod row;
+pub mod space;
 pub mod tabs;
 pub mod verify;
 pub mod viewer;
