@@ -3,5 +3,4 @@
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
-unset GECKODRIVER
 export LAYERCAKE_FIXTURES="${LAYERCAKE_FIXTURES:-$root/../shared/fixtures}"

@@ -14,6 +14,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
@@ -42,6 +43,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
   log "cargo install wasm-bindgen-cli $wb"
   cargo install wasm-bindgen-cli --version "=$wb" --locked ||
     cargo install wasm-bindgen-cli --version "=$wb"
+fi
+
+# geckodriver, for the wasm tests in Firefox too.
+if ! geckodriver --version 2>/dev/null | grep -q '^geckodriver 0\.37\.1'; then
+  log "cargo install geckodriver 0.37.1"
+  cargo install geckodriver --version 0.37.1 --locked
 fi
 
 # npm packages: playwright-core (drives Debian's chromium) and binaryen

@@ -17,8 +17,15 @@ step() { printf '\n==> %s\n' "$*"; }
 step "native tests (core, CLI, conformance over the fixtures)"
 cargo test --locked
 
+# exactly one of CHROMEDRIVER and GECKODRIVER per run: with both, or
+# neither, the runner quietly picks Firefox
 step "browser tests (wasm-bindgen-test in headless Chromium)"
-cargo test --locked --target wasm32-unknown-unknown --test wasm_worker --test wasm_dom
+env -u GECKODRIVER CHROMEDRIVER="$CHROMEDRIVER" \
+  cargo test --locked --target wasm32-unknown-unknown --test wasm_worker --test wasm_dom
+
+step "browser tests (wasm-bindgen-test in headless Firefox)"
+env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
+  cargo test --locked --target wasm32-unknown-unknown --test wasm_worker --test wasm_dom
 
 step "build the page"
 trunk build --release --offline
