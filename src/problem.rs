@@ -201,32 +201,48 @@ impl Problem {
 
     /// One line for a terminal: severity, message, then where.
     pub fn to_line(&self) -> String {
-        let mut s = format!(
-            "{}: {}",
-            format!("{:?}", self.severity).to_lowercase(),
-            self.message
-        );
-        let l = &self.location;
-        let mut at = Vec::new();
-        if let Some(e) = &l.entry {
-            at.push(format!("entry {e}"));
-        }
-        if let Some(o) = l.offset {
-            at.push(format!("offset {o}"));
-        }
-        if let Some(d) = &l.digest {
-            at.push(format!("digest {d}"));
-        }
-        if let Some(i) = l.image {
-            at.push(format!("image {i}"));
-        }
-        if let Some(i) = l.layer {
-            at.push(format!("layer {i}"));
-        }
-        if !at.is_empty() {
-            s.push_str(&format!(" ({})", at.join(", ")));
+        let mut s = format!("{}: {}", self.severity.name(), self.message);
+        if let Some(at) = self.location.describe(false) {
+            s.push_str(&format!(" ({at})"));
         }
         s
+    }
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl Location {
+    /// "entry x, offset 512, digest sha256:…, image 0, layer 1", or None
+    /// when nothing is known; `short` abbreviates the digest.
+    pub fn describe(&self, short: bool) -> Option<String> {
+        let mut at = Vec::new();
+        if let Some(e) = &self.entry {
+            at.push(format!("entry {e}"));
+        }
+        if let Some(o) = self.offset {
+            at.push(format!("offset {o}"));
+        }
+        if let Some(d) = &self.digest {
+            at.push(match short {
+                true => format!("digest {}:{}", d.algorithm().name(), d.short()),
+                false => format!("digest {d}"),
+            });
+        }
+        if let Some(i) = self.image {
+            at.push(format!("image {i}"));
+        }
+        if let Some(i) = self.layer {
+            at.push(format!("layer {i}"));
+        }
+        (!at.is_empty()).then(|| at.join(", "))
     }
 }
 

@@ -3,24 +3,8 @@
 use std::io::{self, Write};
 
 use layercake::config::short_command;
-use layercake::report::{Image, Layer};
+use layercake::report::{human, Image, Layer};
 use layercake::Dissection;
-
-/// "1.5 MB": decimal units, as registries and docker show sizes.
-pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u < UNITS.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
 
 fn mark(v: Option<bool>) -> &'static str {
     match v {

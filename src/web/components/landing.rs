@@ -29,21 +29,23 @@ pub async fn fetch_blob(url: &str) -> Result<Blob, String> {
     blob.dyn_into().map_err(|_| "not a blob".to_string())
 }
 
+/// Opens the file chosen in an `<input type=file>`.
+fn on_choose(open: Callback<(web_sys::Blob, String)>) -> Callback<Event> {
+    Callback::from(move |e: Event| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        if let Some(f) = input.files().and_then(|f| f.get(0)) {
+            let name = f.name();
+            open.emit((f.into(), name));
+        }
+        input.set_value("");
+    })
+}
+
 /// "Open another file": a file picker for when one is already shown.
 #[function_component(OpenAnother)]
 pub fn open_another() -> Html {
     let (_, bridge) = use_page();
-    let onchange = {
-        let open = bridge.open.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(f) = input.files().and_then(|f| f.get(0)) {
-                let name = f.name();
-                open.emit((f.into(), name));
-            }
-            input.set_value("");
-        })
-    };
+    let onchange = on_choose(bridge.open.clone());
     html! {
         <label class="button open-another">
             {"Open another file"}
@@ -55,16 +57,7 @@ pub fn open_another() -> Html {
 #[function_component(Landing)]
 pub fn landing() -> Html {
     let (state, bridge) = use_page();
-    let onchange = {
-        let open = bridge.open.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(f) = input.files().and_then(|f| f.get(0)) {
-                let name = f.name();
-                open.emit((f.into(), name));
-            }
-        })
-    };
+    let onchange = on_choose(bridge.open.clone());
     let sample = {
         let open = bridge.open.clone();
         let dispatch = bridge.dispatch.clone();

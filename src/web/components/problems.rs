@@ -28,40 +28,15 @@ pub fn problems() -> Html {
                     <summary>{ format!("{} problem{}", list.len(), if list.len() == 1 { "" } else { "s" }) }</summary>
                     <ul>
                         { for list.iter().map(|p| html! {
-                            <li class={format!("problem {:?}", p.severity).to_lowercase()}>
-                                <span class="severity">{ format!("{:?}", p.severity).to_lowercase() }</span>
+                            <li class={format!("problem {}", p.severity.name())}>
+                                <span class="severity">{ p.severity.name() }</span>
                                 { " " }{ &p.message }
-                                <span class="where">{ where_(p) }</span>
+                                <span class="where">{ p.location.describe(true).map(|w| format!(" ({w})")).unwrap_or_default() }</span>
                             </li>
                         }) }
                     </ul>
                 </details>
             }
         </section>
-    }
-}
-
-fn where_(p: &Problem) -> String {
-    let l = &p.location;
-    let mut at = Vec::new();
-    if let Some(e) = &l.entry {
-        at.push(format!("entry {e}"));
-    }
-    if let Some(o) = l.offset {
-        at.push(format!("offset {o}"));
-    }
-    if let Some(d) = &l.digest {
-        at.push(format!("{}:{}", d.algorithm().name(), d.short()));
-    }
-    if let Some(i) = l.image {
-        at.push(format!("image {i}"));
-    }
-    if let Some(i) = l.layer {
-        at.push(format!("layer {i}"));
-    }
-    if at.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", at.join(", "))
     }
 }
