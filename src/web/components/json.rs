@@ -6,13 +6,19 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct JsonProps {
     pub value: Value,
-    /// Called with a digest string when one is clicked.
+    /// Called with the string when a digest (or a name holding one) is clicked.
     #[prop_or_default]
     pub on_digest: Option<Callback<String>>,
 }
 
-fn is_digest(s: &str) -> bool {
-    s.parse::<crate::digest::Digest>().is_ok()
+/// A digest, or a name that holds one (docker archives name blobs
+/// `<hex>.tar`, `<hex>.json`, `blobs/sha256/<hex>`).
+fn names_a_digest(s: &str) -> bool {
+    if s.parse::<crate::digest::Digest>().is_ok() {
+        return true;
+    }
+    let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
+    s.split(|c: char| !hex(c)).any(|run| run.len() == 64)
 }
 
 /// What a media type means, in a few words.
@@ -67,7 +73,7 @@ fn render(v: &Value, indent: usize, on_digest: &Option<Callback<String>>) -> Htm
                 <>{ format!("{pad}  ") }{ render(v, indent + 1, on_digest) }{ if i + 1 < n { ",\n" } else { "\n" } }</>
             }) }{ format!("{pad}]") }</> }
         }
-        Value::String(s) if is_digest(s) => match on_digest {
+        Value::String(s) if names_a_digest(s) => match on_digest {
             Some(cb) => {
                 let cb = cb.clone();
                 let d = s.clone();

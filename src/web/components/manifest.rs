@@ -18,14 +18,14 @@ pub fn manifest() -> Html {
         let current = state.image;
         Callback::from(move |digest: String| {
             let img = &images[current];
+            // a digest, or a file name that holds its hex
             let same = |x: &Option<crate::digest::Digest>| {
-                x.as_ref().map(|d| d.to_string()).as_deref() == Some(digest.as_str())
+                x.as_ref()
+                    .is_some_and(|d| digest == d.to_string() || digest.contains(d.hex()))
             };
-            if let Some(j) = img
-                .layers
-                .iter()
-                .position(|l| same(&l.digest) || same(&l.diff_id))
-            {
+            if let Some(j) = img.layers.iter().position(|l| {
+                same(&l.digest) || same(&l.diff_id) || l.path.as_deref() == Some(digest.as_str())
+            }) {
                 d.dispatch(Action::SelectLayer(Some(j)));
                 d.dispatch(Action::SelectTab(Tab::Files));
             } else if same(&img.config_digest) {
