@@ -52,7 +52,7 @@ apt_install() { # package...
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 mkdir -p "$OUT"
-rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/rows.tsv
+rm -f "$OUT"/*.json "$OUT"/*.log "$OUT"/*.out "$OUT"/rows.tsv
 : > "$OUT/rows.tsv"
 
 # ---- tools ----------------------------------------------------------------------
