@@ -524,7 +524,9 @@ pub fn app() -> Html {
         <ContextProvider<Bridge> context={bridge}>
             <ContextProvider<UseReducerHandle<State>> context={state.clone()}>
                 <div id="layercake" ref={root} class={classes!("app", state.embed.then_some("embed"))}
-                     data-state={state.phase.attr()} {ondragover} {ondrop}>
+                     data-state={state.phase.attr()} {ondragover} {ondrop}
+                     data-first-image-ms={state.first_image_ms.map(|t| format!("{t:.0}"))}
+                     data-done-ms={state.done_ms.map(|t| format!("{t:.0}"))}>
                     { body }
                 </div>
             </ContextProvider<UseReducerHandle<State>>>

@@ -145,6 +145,10 @@ pub struct State {
     pub read_request: Option<String>,
     /// Bytes read by each helper worker.
     pub helper_read: HashMap<usize, u64>,
+    /// Milliseconds from the file being handed over to the first image
+    /// being known (manifest, config and history), and to the end.
+    pub first_image_ms: Option<f64>,
+    pub done_ms: Option<f64>,
 }
 
 impl Default for State {
@@ -181,6 +185,8 @@ impl Default for State {
             deep: None,
             read_request: None,
             helper_read: HashMap::new(),
+            first_image_ms: None,
+            done_ms: None,
         }
     }
 }
@@ -287,6 +293,9 @@ impl State {
             Reply::Ready => {}
             Reply::Archive { archive } => self.archive = Some(archive),
             Reply::Image { index, image } => {
+                if self.first_image_ms.is_none() {
+                    self.first_image_ms = Some(now - self.started);
+                }
                 if self.images.len() <= index {
                     self.images.resize(index + 1, (*image).clone());
                 }
@@ -312,6 +321,7 @@ impl State {
                 self.archive = Some(report.archive.clone());
                 self.problems = report.problems.clone();
                 self.report = Some(Rc::new(*report));
+                self.done_ms = Some(now - self.started);
                 self.read = self.total.unwrap_or(self.read);
                 self.phase = Phase::Done;
                 if self.current().is_some_and(Image::is_artifact) {
