@@ -26,6 +26,18 @@ pub fn human(bytes: u64) -> String {
     }
 }
 
+/// An efficiency as a percentage that never rounds a loss away:
+/// "100%" only when nothing is wasted, "> 99.9%" just below.
+pub fn percent(efficiency: f64) -> String {
+    if efficiency >= 1.0 {
+        "100%".into()
+    } else if efficiency > 0.999 {
+        "> 99.9%".into()
+    } else {
+        format!("{:.1}%", efficiency * 100.0)
+    }
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {

@@ -113,10 +113,10 @@ fn write_image(out: &mut dyn Write, i: usize, img: &Image) -> io::Result<()> {
     if let Some(f) = &img.files {
         write!(
             out,
-            "; {} paths, {} wasted (efficiency {:.1}%)",
+            "; {} paths, {} wasted (efficiency {})",
             f.paths,
             human(f.wasted_bytes),
-            f.efficiency * 100.0
+            layercake::report::percent(f.efficiency)
         )?;
     }
     writeln!(out)?;

@@ -145,7 +145,7 @@ pub fn header() -> Html {
                 <dt>{"Size"}</dt><dd>{ format!("{} stored, {} uncompressed", human(packed), human(unpacked)) }</dd>
                 if let Some(f) = &img.files {
                     <dt>{"Files"}</dt>
-                    <dd>{ format!("{} paths, {} wasted, efficiency {:.1}%", f.paths, human(f.wasted_bytes), f.efficiency * 100.0) }</dd>
+                    <dd>{ format!("{} paths, {} wasted, efficiency {}", f.paths, human(f.wasted_bytes), crate::report::percent(f.efficiency)) }</dd>
                 }
                 if let Some(t) = &img.artifact_type { <dt>{"Artifact type"}</dt><dd>{ t }</dd> }
             </dl>

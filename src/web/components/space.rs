@@ -27,7 +27,7 @@ pub fn space_panel() -> Html {
     html! {
         <aside class="space">
             <h3>{"Space"}</h3>
-            <p id="efficiency">{ format!("Efficiency {:.1}%: {} wasted of {} written by layers", s.stats.efficiency * 100.0, human(s.stats.wasted_bytes), human(s.stats.layer_bytes)) }</p>
+            <p id="efficiency">{ format!("Efficiency {}: {} wasted of {} written by layers", crate::report::percent(s.stats.efficiency), human(s.stats.wasted_bytes), human(s.stats.layer_bytes)) }</p>
             <h4>{"Largest files"}</h4>
             <ol class="largest">{ for s.largest.iter().map(|r| html! { <li><span class="size">{ human(r.size) }</span>{ " " }<code>{ &r.path }</code></li> }) }</ol>
             <h4>{"Wasted space"}</h4>
