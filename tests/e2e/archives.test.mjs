@@ -2,7 +2,7 @@
 // synthetic drag-and-drop; header, config and history checked against
 // facts.json and against the config blob read from the archive itself.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as h from './harness.mjs';
 
@@ -15,18 +15,7 @@ const FIXTURES = [
   'ggcr__test_bundle.tar', // 2 images in one docker archive
 ];
 
-let server;
-let browser;
-
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = h.serverAndBrowser();
 
 /** Polls fn until pred(value) or timeout; returns the last value. */
 async function poll(fn, pred, timeout = 5000) {
@@ -98,9 +87,9 @@ for (const file of FIXTURES) {
       const expected = h.expectedImages(file);
       assert.ok(expected.length > 0, `${file}: facts list images`);
       const configs = expected.map((e) => h.configOf(file, e));
-      const p = await h.newPage(browser);
+      const p = await h.newPage(ctx.browser);
       try {
-        await h.openApp(p.page, server);
+        await h.openApp(p.page, ctx.server);
         if (how === 'input') {
           await h.chooseFile(p.page, h.fixture(file));
         } else {

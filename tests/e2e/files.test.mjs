@@ -2,24 +2,13 @@
 // oracle tree built by real tools, and file contents are read (also from
 // gzip layers, which must be re-inflated).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as h from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = h.serverAndBrowser();
 
 const css = (s) => JSON.stringify(s); // a quoted CSS attribute value
 
@@ -92,7 +81,7 @@ function lastVersion(file, member) {
 }
 
 async function loadDone(p, file) {
-  await h.openApp(p.page, server);
+  await h.openApp(p.page, ctx.server);
   await h.chooseFile(p.page, h.fixture(file));
   const state = await h.waitSettled(p.page);
   assert.equal(state, 'done', `${file}: data-state (failure: ${await h.text(p.page, '.failure')})`);
@@ -107,7 +96,7 @@ test('a cake band opens its layer in the Files tab; the merged view matches the 
   const expectedTop5 = layerTopLevel(layer5);
   assert.deepEqual(expectedTop5, ['app', 'bin', 'run'], 'layer 5 of the fixture (sanity)');
 
-  const p = await h.newPage(browser);
+  const p = await h.newPage(ctx.browser);
   try {
     await loadDone(p, file);
     await h.showTab(p.page, 'cake');
@@ -141,7 +130,7 @@ test('a cake band opens its layer in the Files tab; the merged view matches the 
 for (const file of ['built__bb-docker.tar', 'built__bb-oci-gzip.tar']) {
   test(`file contents in the merged view: ${file}`, { timeout: 60_000 }, async (t) => {
     if (!h.needFixtures(t)) return;
-    const p = await h.newPage(browser);
+    const p = await h.newPage(ctx.browser);
     try {
       await loadDone(p, file);
       await h.showTab(p.page, 'files');
@@ -177,7 +166,7 @@ test('merged directory sizes count hardlinked content once', { timeout: 60_000 }
   const file = 'built__bb-docker.tar';
   // every byte of the merged filesystem was written by some layer
   const written = h.factsOf(file).docker_images[0].layers.reduce((n, l) => n + l.size, 0);
-  const p = await h.newPage(browser);
+  const p = await h.newPage(ctx.browser);
   try {
     await loadDone(p, file);
     await h.showTab(p.page, 'files');

@@ -9,6 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -568,4 +569,22 @@ export function dockerImagesOf(fileOrBuffer) {
     layers: m.Layers,
     config: JSON.parse(tarMember(entries, m.Config.replace(/^(\.\/)+/, '')).toString('utf8')),
   }));
+}
+
+/**
+ * A static server for dist/ and a browser, started before a file's tests
+ * and closed after them: `const ctx = serverAndBrowser();` then
+ * `ctx.server`, `ctx.browser`.
+ */
+export function serverAndBrowser(options = {}) {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await startServer(options);
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.close();
+  });
+  return ctx;
 }

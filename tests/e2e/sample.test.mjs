@@ -1,26 +1,15 @@
 // The landing's "try a sample" link loads the built-in sample image.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as h from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = h.serverAndBrowser();
 
 test('"try a sample" loads the built-in sample', { timeout: 60_000 }, async () => {
-  const p = await h.newPage(browser);
+  const p = await h.newPage(ctx.browser);
   try {
-    await h.openApp(p.page, server);
+    await h.openApp(p.page, ctx.server);
     assert.equal(await p.page.getAttribute('#layercake', 'data-state'), 'idle');
     await h.armStateWatch(p.page);
     await p.page.click('a.sample');
@@ -32,7 +21,7 @@ test('"try a sample" loads the built-in sample', { timeout: 60_000 }, async () =
     assert.equal(await h.text(p.page, '#file-name'), 'sample.tar');
     const sample = p.requests.filter((r) => new URL(r.url).pathname === '/sample.tar');
     assert.equal(sample.length, 1, 'the sample is fetched once');
-    assert.ok(sample[0].url.startsWith(`${server.origin}/`), 'from the page origin');
+    assert.ok(sample[0].url.startsWith(`${ctx.server.origin}/`), 'from the page origin');
     assert.equal(await p.page.$('#problems .failure'), null);
     assert.deepEqual(p.errors, [], 'no page errors');
   } finally {

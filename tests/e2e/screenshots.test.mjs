@@ -2,7 +2,7 @@
 // phone size, saved as tests/e2e/artifacts/<viewport>-<name>.png for a
 // person to look at. Asserts only that each view rendered.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as h from './harness.mjs';
@@ -12,18 +12,7 @@ const VIEWPORTS = {
   phone: { width: 390, height: 844 },
 };
 
-let server;
-let browser;
-
-before(async () => {
-  server = await h.startServer();
-  browser = await h.launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const ctx = h.serverAndBrowser();
 
 /** Page width beyond the viewport (horizontal scrolling), for the report. */
 const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -31,7 +20,7 @@ const overflow = (page) => page.evaluate(() => document.documentElement.scrollWi
 for (const [vp, viewport] of Object.entries(VIEWPORTS)) {
   test(`screenshots at ${vp} size (${viewport.width}x${viewport.height})`, { timeout: 90_000 }, async (t) => {
     if (!h.needFixtures(t)) return;
-    const p = await h.newPage(browser, { viewport });
+    const p = await h.newPage(ctx.browser, { viewport });
     const shots = [];
     const shoot = async (name) => {
       const file = await h.screenshot(p.page, `${vp}-${name}`);
@@ -39,7 +28,7 @@ for (const [vp, viewport] of Object.entries(VIEWPORTS)) {
       shots.push(`${name}${(await overflow(p.page)) > 0 ? ` (scrolls sideways by ${await overflow(p.page)}px)` : ''}`);
     };
     try {
-      await h.openApp(p.page, server);
+      await h.openApp(p.page, ctx.server);
       await shoot('landing');
       await h.chooseFile(p.page, h.fixture('built__bb-docker.tar'));
       assert.equal(await h.waitSettled(p.page), 'done');
