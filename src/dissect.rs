@@ -381,9 +381,10 @@ fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<(), Error> 
         let names = store.index().top_level();
         let shown: Vec<&str> = names.iter().take(5).copied().collect();
         let more = if names.len() > 5 { ", …" } else { "" };
+        let n = store.index().members.len();
         return Err(Error::not_an_image(format!(
-            "a tar archive of {} members ({}{more}) with no manifest.json, index.json or repositories",
-            store.index().members.len(),
+            "a tar archive of {n} member{} ({}{more}) with no manifest.json, index.json or repositories",
+            if n == 1 { "" } else { "s" },
             shown.join(", ")
         )));
     }
