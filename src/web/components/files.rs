@@ -22,7 +22,26 @@ pub fn files() -> Html {
         return html! {};
     };
     if state.phase != Phase::Done {
-        return html! { <p class="muted">{ format!("Files appear once every layer is read ({} read so far).", state.layers_done()) }</p> };
+        // while reading: each layer's members as it is read; the tree
+        // opens once every layer is in
+        return html! {
+            <section class="files">
+                <p class="muted">{ format!("Reading layers: {} of {} read. The file tree opens when every layer is in.", state.layers_done(), img.layers.len()) }</p>
+                <table class="layer-counts">
+                    <thead><tr><th>{"Layer"}</th><th>{"Members"}</th><th>{"Files"}</th><th>{"Dirs"}</th><th>{"Links"}</th><th>{"Whiteouts"}</th><th>{"Size"}</th></tr></thead>
+                    <tbody>
+                    { for (0..img.layers.len()).map(|j| match state.facts(img, j) {
+                        Some(f) => html! { <tr>
+                            <td>{ j }</td><td>{ f.entries }</td><td>{ f.counts.files }</td><td>{ f.counts.dirs }</td>
+                            <td>{ f.counts.symlinks + f.counts.hardlinks }</td><td>{ f.counts.whiteouts + f.counts.opaque }</td>
+                            <td>{ crate::report::human(f.uncompressed_size.unwrap_or(f.size)) }</td>
+                        </tr> },
+                        None => html! { <tr class="pending"><td>{ j }</td><td colspan="6" class="muted">{"…"}</td></tr> },
+                    }) }
+                    </tbody>
+                </table>
+            </section>
+        };
     }
     let on_view = {
         let d = state.dispatcher();
