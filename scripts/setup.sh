@@ -18,7 +18,7 @@ command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
-python3 -c 'import venv' >/dev/null 2>&1 || need+=(python3-venv)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   log "apt-get install ${need[*]}"
   as_root apt-get update -qq
