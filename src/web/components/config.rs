@@ -23,6 +23,44 @@ pub fn shell_line(words: &[String]) -> String {
         .join(" ")
 }
 
+/// A healthcheck in words: "CMD /bin/true, every 30s, timeout 5s".
+pub fn healthcheck(v: &serde_json::Value) -> String {
+    let test: Vec<String> = v
+        .get("Test")
+        .and_then(|t| t.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut parts = vec![match test.split_first() {
+        Some((kind, _)) if kind == "NONE" => "disabled".to_string(),
+        Some((kind, rest)) if kind == "CMD" => shell_line(rest),
+        Some((kind, rest)) if kind == "CMD-SHELL" => rest.join(" "),
+        _ => "inherited".to_string(),
+    }];
+    let secs = |k: &str| {
+        v.get(k)
+            .and_then(|n| n.as_u64())
+            .filter(|&n| n > 0)
+            .map(|ns| ns as f64 / 1e9)
+    };
+    for (key, label) in [
+        ("Interval", "every"),
+        ("Timeout", "timeout"),
+        ("StartPeriod", "start period"),
+    ] {
+        if let Some(s) = secs(key) {
+            parts.push(format!("{label} {s}s"));
+        }
+    }
+    if let Some(r) = v.get("Retries").and_then(|n| n.as_u64()) {
+        parts.push(format!("{r} retries"));
+    }
+    parts.join(", ")
+}
+
 #[function_component(ConfigView)]
 pub fn config_view() -> Html {
     let (state, _) = use_page();
@@ -56,7 +94,7 @@ pub fn config_view() -> Html {
                 { row("Volumes", (!c.volumes.is_empty()).then(|| c.volumes.join(", "))) }
                 { row("Stop signal", c.stop_signal.clone()) }
                 { row("Shell", c.shell.as_ref().map(|v| shell_line(v))) }
-                { row("Healthcheck", c.healthcheck.as_ref().map(|v| v.to_string())) }
+                { row("Healthcheck", c.healthcheck.as_ref().map(healthcheck)) }
                 { row("On build", c.on_build.as_ref().filter(|v| !v.is_empty()).map(|v| v.join("; "))) }
                 { row("Author", c.author.clone()) }
             </dl>
