@@ -14,7 +14,9 @@ enum Item<'a> {
     Symlink(&'a str, &'a str),
 }
 
-fn layer(items: &[Item<'_>]) -> Vec<u8> {
+/// A tar of `items`, in order, with fixed times and root ownership: used
+/// for the layers and for the outer archive alike.
+fn tar_of(items: &[Item<'_>]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for item in items {
         let mut h = tar::Header::new_ustar();
@@ -69,7 +71,7 @@ fn filler(n: usize, seed: u8) -> Vec<u8> {
 pub fn build() -> Vec<u8> {
     let os_release = b"NAME=\"Layer Cake sample\"\nID=layercake\nVERSION_ID=1.0\n".to_vec();
     let layers = [
-        layer(&[
+        tar_of(&[
             Item::Dir("bin"),
             Item::File("bin/busybox", filler(96 * 1024, 1), 0o755),
             Item::Symlink("bin/sh", "busybox"),
@@ -89,7 +91,7 @@ pub fn build() -> Vec<u8> {
                 0o644,
             ),
         ]),
-        layer(&[
+        tar_of(&[
             Item::Dir("tmp"),
             Item::File("tmp/build-cache.tar", filler(180 * 1024, 2), 0o644),
             Item::Dir("app"),
@@ -104,7 +106,7 @@ pub fn build() -> Vec<u8> {
                 0o644,
             ),
         ]),
-        layer(&[
+        tar_of(&[
             Item::Dir("tmp"),
             Item::File("tmp/.wh.build-cache.tar", Vec::new(), 0o644),
             Item::Dir("app"),
@@ -115,7 +117,7 @@ pub fn build() -> Vec<u8> {
             ),
             Item::Symlink("app/current", "/app/server.py"),
         ]),
-        layer(&[
+        tar_of(&[
             Item::Dir("app"),
             Item::Dir("app/static"),
             Item::File(
@@ -181,40 +183,30 @@ pub fn build() -> Vec<u8> {
         .unwrap_or_default();
     let repositories = json!({"layercake/sample": {"latest": top}});
 
-    let mut out = tar::Builder::new(Vec::new());
-    let mut add = |path: &str, data: &[u8], dir: bool| {
-        let mut h = tar::Header::new_ustar();
-        h.set_mtime(MTIME);
-        h.set_mode(if dir { 0o755 } else { 0o644 });
-        h.set_entry_type(if dir {
-            tar::EntryType::Directory
-        } else {
-            tar::EntryType::Regular
-        });
-        h.set_size(data.len() as u64);
-        let _ = out.append_data(&mut h, path, data);
-    };
-    for (d, l) in diff_ids.iter().zip(&layers) {
-        add(&format!("{}/", d.hex()), &[], true);
-        add(&format!("{}/VERSION", d.hex()), b"1.0", false);
-        add(&format!("{}/layer.tar", d.hex()), l, false);
+    let names: Vec<(String, String, String)> = diff_ids
+        .iter()
+        .map(|d| {
+            let id = d.hex();
+            (
+                id.to_string(),
+                format!("{id}/VERSION"),
+                format!("{id}/layer.tar"),
+            )
+        })
+        .collect();
+    let config_name = format!("{}.json", config_digest.hex());
+    let manifest_bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    let repositories_bytes = serde_json::to_vec(&repositories).unwrap_or_default();
+    let mut items = Vec::new();
+    for ((dir, version, tar), l) in names.iter().zip(&layers) {
+        items.push(Item::Dir(dir));
+        items.push(Item::File(version, b"1.0".to_vec(), 0o644));
+        items.push(Item::File(tar, l.clone(), 0o644));
     }
-    add(
-        &format!("{}.json", config_digest.hex()),
-        &config_bytes,
-        false,
-    );
-    add(
-        "manifest.json",
-        &serde_json::to_vec(&manifest).unwrap_or_default(),
-        false,
-    );
-    add(
-        "repositories",
-        &serde_json::to_vec(&repositories).unwrap_or_default(),
-        false,
-    );
-    out.into_inner().unwrap_or_default()
+    items.push(Item::File(&config_name, config_bytes, 0o644));
+    items.push(Item::File("manifest.json", manifest_bytes, 0o644));
+    items.push(Item::File("repositories", repositories_bytes, 0o644));
+    tar_of(&items)
 }
 
 #[cfg(test)]
