@@ -13,6 +13,7 @@ pub mod dissect;
 pub mod docker;
 pub mod entry;
 pub mod layer;
+pub mod limits;
 pub mod oci;
 pub mod problem;
 pub mod report;

@@ -95,6 +95,18 @@ pub enum Fault {
     IndexLoop { digest: Digest },
     #[error("hardlink {path} points to {target}, which does not exist")]
     DanglingHardlink { path: String, target: String },
+    /// A budget from [`crate::limits`] was reached: `limit` is the
+    /// constant's name, `value` its value, `what` what reached it.
+    #[error("{what} reaches the limit {limit} ({value}); what lies past it is skipped")]
+    Limit {
+        limit: &'static str,
+        value: u64,
+        what: String,
+    },
+    /// A name that would land outside the root when unpacked (`..`, an
+    /// absolute path, a write through a symlink that leaves the root).
+    #[error("unsafe name {name:?}: {why}")]
+    UnsafeName { name: String, why: &'static str },
     #[error("{detail}")]
     Other { detail: String },
 }
@@ -120,6 +132,8 @@ impl Fault {
             Fault::Absent { .. } => "absent",
             Fault::IndexLoop { .. } => "index_loop",
             Fault::DanglingHardlink { .. } => "dangling_hardlink",
+            Fault::Limit { .. } => "limit",
+            Fault::UnsafeName { .. } => "unsafe_name",
             Fault::Other { .. } => "other",
         }
     }
@@ -133,7 +147,9 @@ impl Fault {
             | Fault::NameNotDigest { .. } => Severity::Note,
             Fault::HistoryMismatch { .. }
             | Fault::DanglingHardlink { .. }
-            | Fault::DiffIdCount { .. } => Severity::Warning,
+            | Fault::DiffIdCount { .. }
+            | Fault::Limit { .. }
+            | Fault::UnsafeName { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

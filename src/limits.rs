@@ -1,0 +1,82 @@
+//! Every budget the core keeps, in one place.
+//!
+//! Every input is untrusted. Each limit below bounds the time, memory or
+//! stack that one feature of an archive can cost; reaching one is never a
+//! crash and never silent: it becomes a [`Problem`](crate::Problem) with
+//! code `limit` that names the limit, its value, and where it was hit
+//! (see [`Fault::Limit`](crate::problem::Fault::Limit)). What lies past a
+//! limit is skipped as data, and everything before it is still reported.
+//!
+//! The README lists these values; keep the two in step.
+
+/// The largest JSON document (manifest.json, index.json, an index, a
+/// manifest, a config, `repositories`, a legacy layer json) that is read
+/// into memory and parsed. Real configs run to a few hundred kB.
+pub const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+
+/// How deeply JSON documents may nest (arrays and objects); serde_json
+/// stops at 128 itself, so this only documents its recursion limit.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// The bytes of all distinct JSON documents parsed from one archive,
+/// together. A document named many times is read and parsed once.
+pub const MAX_DOCUMENTS_TOTAL_BYTES: u64 = 128 << 20;
+
+/// How deeply image indexes may nest inside each other (index.json counts
+/// as depth 0). Real layouts nest two or three deep.
+pub const MAX_INDEX_DEPTH: usize = 32;
+
+/// Descriptors (entries of `manifests` lists, across every index) visited
+/// in one archive. A descriptor reached twice is visited once.
+pub const MAX_DESCRIPTORS: usize = 100_000;
+
+/// Images (and artifacts) reported from one archive.
+pub const MAX_IMAGES: usize = 4_096;
+
+/// Layers one image may list.
+pub const MAX_LAYERS_PER_IMAGE: usize = 4_096;
+
+/// Members of the outer archive that are indexed.
+pub const MAX_MEMBERS: usize = 1_000_000;
+
+/// Bytes of one path (or link target) inside a layer or the outer archive.
+/// Linux's PATH_MAX is 4 096; nothing longer can be unpacked by a runtime.
+pub const MAX_PATH_BYTES: usize = 16 << 10;
+
+/// Components (`a/b/c` has three) of one path.
+pub const MAX_PATH_COMPONENTS: usize = 1_024;
+
+/// Bytes of one PAX extended header (`x` or `g`) or GNU long name or long
+/// link record (`L`, `K`). Past it, the record is skipped as data.
+pub const MAX_HEADER_RECORD_BYTES: u64 = 1 << 20;
+
+/// Layer entries kept in memory for trees and listings, across all layers
+/// of one archive. Past it, entries are still counted and hashed, but not
+/// kept.
+pub const MAX_ENTRIES: usize = 4_000_000;
+
+/// Bytes of entry paths and link targets kept in memory, across all layers
+/// of one archive.
+pub const MAX_ENTRY_NAME_BYTES: u64 = 256 << 20;
+
+/// Bytes of small members kept in memory during a one-pass read (a
+/// compressed archive, or a download that cannot seek) in case a manifest
+/// names them as documents later. Past it, a member's digest and size are
+/// kept instead of its bytes.
+pub const MAX_KEPT_BYTES: u64 = 64 << 20;
+
+/// Links followed when resolving one member path of the outer archive.
+pub const MAX_LINK_HOPS: usize = 16;
+
+/// The [`Fault::Limit`](crate::problem::Fault::Limit) for reaching one of
+/// the limits above: `limit!(MAX_INDEX_DEPTH, "index nesting at …")`.
+#[macro_export]
+macro_rules! limit {
+    ($name:ident, $what:expr) => {
+        $crate::problem::Fault::Limit {
+            limit: stringify!($name),
+            value: $crate::limits::$name as u64,
+            what: ($what).into(),
+        }
+    };
+}
