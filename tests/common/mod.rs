@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod build;
 pub mod facts;
 
 use std::io::{self, Read, Seek, SeekFrom};
