@@ -1,5 +1,10 @@
-//! Reading one file's contents again, on demand: seek to its layer blob,
-//! inflate from the layer's start if compressed, and skip to the member.
+//! Reading one file's contents again, on demand: seek to its layer blob
+//! (or inflate a compressed archive up to it), inflate the layer from its
+//! start if compressed, and skip to the member.
+//!
+//! Nothing here is sized by the archive: a preview is capped at
+//! [`PREVIEW_BYTES`] and a download is streamed in [`DOWNLOAD_CHUNK`]
+//! pieces, whatever size the tar header claims.
 
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
@@ -7,6 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::decompress::decoder;
 use crate::detect::Compression;
+
+/// The most bytes of a file read for the page's preview (text or hex).
+pub const PREVIEW_BYTES: u64 = 256 * 1024;
+
+/// The size of each piece of a file streamed as a download.
+pub const DOWNLOAD_CHUNK: usize = 4 << 20;
+
+/// The buffer used to skip to a file's content.
+const SKIP_BUFFER: usize = 256 * 1024;
 
 /// Where a file's bytes are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +40,7 @@ pub struct FileRef {
 
 /// Skips `n` bytes by reading, calling `progress` with bytes done so far.
 fn skip(r: &mut dyn Read, n: u64, progress: &mut dyn FnMut(u64)) -> io::Result<()> {
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; SKIP_BUFFER];
     let mut done = 0;
     while done < n {
         let want = buf.len().min((n - done) as usize);
@@ -43,57 +57,172 @@ fn skip(r: &mut dyn Read, n: u64, progress: &mut dyn FnMut(u64)) -> io::Result<(
     Ok(())
 }
 
-fn read_member(
-    layer: &mut dyn Read,
-    f: &FileRef,
-    limit: u64,
-    progress: &mut dyn FnMut(u64),
-) -> io::Result<Vec<u8>> {
-    skip(layer, f.offset, progress)?;
-    let want = f.size.min(limit);
-    let mut out = Vec::with_capacity(want as usize);
-    layer.take(want).read_to_end(&mut out)?;
-    if (out.len() as u64) < want {
+/// Skips `n` bytes of the outer stream, without progress.
+fn skip_quietly(r: &mut dyn Read, n: u64) -> io::Result<()> {
+    let got = io::copy(&mut r.take(n), &mut io::sink())?;
+    if got < n {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            format!("file holds {} of its {want} bytes", out.len()),
+            format!("the archive ends at {got} bytes, the layer starts at {n}"),
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Reads up to `limit` bytes of the file `f` names. `progress` is told how
-/// many uncompressed layer bytes have been skipped (for compressed layers
-/// this can be most of the layer).
+/// Calls `f` with the file's content as a reader of at most `f.size`
+/// bytes. `progress` is told how many uncompressed layer bytes have been
+/// skipped to reach it (for compressed layers this can be most of the
+/// layer).
+fn with_content<R: Read + Seek, T>(
+    src: &mut R,
+    f: &FileRef,
+    progress: &mut dyn FnMut(u64),
+    then: impl FnOnce(&mut dyn Read) -> io::Result<T>,
+) -> io::Result<T> {
+    let blob: Box<dyn Read + '_> = if f.archive_compression == Compression::None {
+        src.seek(SeekFrom::Start(f.member_offset))?;
+        Box::new((&mut *src).take(f.member_size))
+    } else {
+        // a compressed archive: inflate it up to the member, whose offset
+        // in the uncompressed stream the dissection recorded
+        src.seek(SeekFrom::Start(0))?;
+        let mut outer = decoder(
+            f.archive_compression,
+            BufReader::with_capacity(SKIP_BUFFER, &mut *src),
+        );
+        skip_quietly(&mut outer, f.member_offset)?;
+        Box::new(outer.take(f.member_size))
+    };
+    let mut layer = decoder(
+        f.layer_compression,
+        BufReader::with_capacity(SKIP_BUFFER, blob),
+    );
+    skip(&mut layer, f.offset, progress)?;
+    then(&mut layer.take(f.size))
+}
+
+/// Reads up to `limit` bytes of the file `f` names, and never more than
+/// [`PREVIEW_BYTES`]. `progress` is told how many uncompressed layer bytes
+/// have been skipped.
 pub fn read_file<R: Read + Seek>(
     src: &mut R,
     f: &FileRef,
     limit: u64,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Vec<u8>> {
-    if f.archive_compression == Compression::None {
-        src.seek(SeekFrom::Start(f.member_offset))?;
-        let blob = BufReader::with_capacity(256 * 1024, (&mut *src).take(f.member_size));
-        let mut layer = decoder(f.layer_compression, blob);
-        return read_member(&mut layer, f, limit, progress);
-    }
-    // a compressed archive: inflate it up to the member
-    src.seek(SeekFrom::Start(0))?;
-    let outer = decoder(
-        f.archive_compression,
-        BufReader::with_capacity(256 * 1024, &mut *src),
-    );
-    let mut archive = tar::Archive::new(outer);
-    for item in archive.entries()? {
-        let e = item?;
-        let path = String::from_utf8_lossy(&crate::entry::normalize(&e.path_bytes())).into_owned();
-        if path == f.member {
-            let mut layer = decoder(f.layer_compression, BufReader::new(e));
-            return read_member(&mut layer, f, limit, progress);
+    let want = f.size.min(limit).min(PREVIEW_BYTES);
+    with_content(src, f, progress, |content| {
+        // bounded by PREVIEW_BYTES, never by the header's size alone
+        let mut out = Vec::with_capacity(want as usize);
+        content.take(want).read_to_end(&mut out)?;
+        if (out.len() as u64) < want {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("file holds {} of its {want} bytes", out.len()),
+            ));
+        }
+        Ok(out)
+    })
+}
+
+/// Streams the whole file `f` names to `chunk`, [`DOWNLOAD_CHUNK`] bytes
+/// at a time (the last piece may be shorter). `progress` is told the bytes
+/// skipped to reach the file, then `chunk` the file's bytes as they come.
+/// Returns the bytes streamed; fewer than `f.size` is an error (the layer
+/// ends early), after the pieces that could be read were given.
+pub fn stream_file<R: Read + Seek>(
+    src: &mut R,
+    f: &FileRef,
+    progress: &mut dyn FnMut(u64),
+    chunk: &mut dyn FnMut(&[u8]),
+) -> io::Result<u64> {
+    with_content(src, f, progress, |content| {
+        let mut buf = vec![0u8; DOWNLOAD_CHUNK];
+        let mut sent = 0u64;
+        loop {
+            // fill the buffer (short reads are normal), then hand it over
+            let mut filled = 0;
+            while filled < buf.len() {
+                let got = content.read(&mut buf[filled..])?;
+                if got == 0 {
+                    break;
+                }
+                filled += got;
+            }
+            if filled == 0 {
+                break;
+            }
+            chunk(&buf[..filled]);
+            sent += filled as u64;
+            if filled < buf.len() {
+                break;
+            }
+        }
+        if sent < f.size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("file holds {sent} of its {} bytes", f.size),
+            ));
+        }
+        Ok(sent)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn plain(len: u64, size: u64) -> FileRef {
+        FileRef {
+            member: "blob".into(),
+            member_offset: 0,
+            member_size: len,
+            archive_compression: Compression::None,
+            layer_compression: Compression::None,
+            offset: 0,
+            size,
         }
     }
-    Err(io::Error::new(
-        io::ErrorKind::NotFound,
-        format!("member {} is not in the archive", f.member),
-    ))
+
+    #[test]
+    fn a_download_streams_in_chunks() {
+        let data: Vec<u8> = (0..(9 << 20) + 7).map(|i| (i % 251) as u8).collect();
+        let f = plain(data.len() as u64, data.len() as u64);
+        let mut got = Vec::new();
+        let mut sizes = Vec::new();
+        let n = stream_file(&mut Cursor::new(&data), &f, &mut |_| {}, &mut |b| {
+            sizes.push(b.len());
+            got.extend_from_slice(b);
+        })
+        .unwrap();
+        assert_eq!(n, data.len() as u64);
+        assert_eq!(sizes, [DOWNLOAD_CHUNK, DOWNLOAD_CHUNK, (1 << 20) + 7]);
+        assert!(got == data);
+    }
+
+    #[test]
+    fn a_size_the_data_does_not_hold_is_an_error_not_an_allocation() {
+        // the header claims far more than the archive holds (or memory has)
+        let data = vec![7u8; 1000];
+        let f = plain(data.len() as u64, u64::MAX / 2);
+        let mut pieces = 0;
+        let e = stream_file(&mut Cursor::new(&data), &f, &mut |_| {}, &mut |b| {
+            assert_eq!(b.len(), 1000);
+            pieces += 1;
+        })
+        .unwrap_err();
+        assert_eq!(pieces, 1);
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        let e = read_file(&mut Cursor::new(&data), &f, u64::MAX, &mut |_| {}).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn a_preview_is_capped() {
+        let data = vec![1u8; (PREVIEW_BYTES * 3) as usize];
+        let f = plain(data.len() as u64, data.len() as u64);
+        let got = read_file(&mut Cursor::new(&data), &f, u64::MAX, &mut |_| {}).unwrap();
+        assert_eq!(got.len() as u64, PREVIEW_BYTES);
+    }
 }

@@ -53,13 +53,16 @@ pub enum Request {
     },
     /// The largest files and the paths that waste space.
     Space { id: u32, image: usize, limit: usize },
-    /// The first `limit` bytes of a file.
+    /// The first `limit` bytes of a file, for the preview (never more than
+    /// [`PREVIEW_BYTES`](crate::contents::PREVIEW_BYTES)).
     Read {
         id: u32,
         view: View,
         path: String,
         limit: u64,
     },
+    /// The whole file, as [`Reply::Chunk`]s then [`Reply::Downloaded`].
+    Download { id: u32, view: View, path: String },
     /// The report as `layercake inspect --json` prints it.
     Export { id: u32 },
 }
@@ -149,6 +152,23 @@ pub enum Reply {
         path: String,
         size: u64,
         bytes: Vec<u8>,
+    },
+    /// A piece of a file being downloaded, in order. The worker posts it as
+    /// a transferable `ArrayBuffer` (`{type: "chunk", id, bytes}`), not as
+    /// JSON.
+    Chunk {
+        id: u32,
+        bytes: Vec<u8>,
+    },
+    /// Every piece of a download was sent.
+    Downloaded {
+        id: u32,
+        path: String,
+        size: u64,
+    },
+    /// The worker panicked; it is unusable from now on.
+    Crashed {
+        message: String,
     },
     /// Bytes of a compressed layer inflated so far, while reading a file.
     ReadProgress {

@@ -2,14 +2,22 @@
 //! searches, space, file contents and the JSON export. The worker owns one
 //! session per open file; it is plain Rust, tested natively.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
-use crate::contents::read_file;
+use crate::contents::{read_file, stream_file, FileRef, PREVIEW_BYTES};
 use crate::dissect::Dissection;
 use crate::listing::Listing;
 use crate::message::{Reply, Request, View};
 use crate::tree::Tree;
+
+/// The most rows one listing, search or space answer carries, whatever
+/// the page asks for (the page pages through the rest).
+pub const MAX_ROWS: usize = 10_000;
+
+/// Bytes of a compressed layer inflated between two progress messages.
+const PROGRESS_STEP: u64 = 8 << 20;
 
 /// A finished dissection and the listings built from it so far.
 pub struct Session {
@@ -56,6 +64,20 @@ impl Session {
         Ok(&self.listings[&view])
     }
 
+    /// Where the content of `path` (in `view`) is.
+    fn locate(&mut self, view: View, path: &str) -> Result<FileRef, String> {
+        let row = self
+            .listing(view)?
+            .get(path)
+            .ok_or_else(|| format!("{path} is not in this view"))?;
+        let (layer, entry) = row
+            .content
+            .ok_or_else(|| format!("{path} has no content to read"))?;
+        self.dissection
+            .locate(view.image, layer, entry)
+            .ok_or_else(|| format!("cannot locate {path}"))
+    }
+
     /// Answers one request; `src` is the archive, for reading contents.
     pub fn handle<R: Read + Seek>(
         &mut self,
@@ -98,7 +120,7 @@ impl Session {
                 let rows = all
                     .into_iter()
                     .skip(*offset)
-                    .take(*limit)
+                    .take((*limit).min(MAX_ROWS))
                     .cloned()
                     .collect();
                 Reply::Rows {
@@ -117,7 +139,7 @@ impl Session {
                 limit,
             } => {
                 let l = self.listing(*view)?;
-                let (rows, total) = l.search(query, *marks, *limit);
+                let (rows, total) = l.search(query, *marks, (*limit).min(MAX_ROWS));
                 Reply::Found {
                     id: *id,
                     view: *view,
@@ -127,6 +149,7 @@ impl Session {
                 }
             }
             Request::Space { id, image, limit } => {
+                let limit = &(*limit).min(MAX_ROWS);
                 let view = View {
                     image: *image,
                     layer: None,
@@ -154,26 +177,15 @@ impl Session {
                 path,
                 limit,
             } => {
-                let row = self
-                    .listing(*view)?
-                    .get(path)
-                    .ok_or_else(|| format!("{path} is not in this view"))?;
-                let (layer, entry) = row
-                    .content
-                    .ok_or_else(|| format!("{path} has no content to read"))?;
-                let f = self
-                    .dissection
-                    .locate(view.image, layer, entry)
-                    .ok_or_else(|| format!("cannot locate {path}"))?;
-                let total = f.offset;
-                let mut last = 0;
+                let f = self.locate(*view, path)?;
                 let id = *id;
-                let bytes = read_file(src, &f, *limit, &mut |done| {
-                    if done >= last + (8 << 20) || done == total {
-                        last = done;
-                        progress(Reply::ReadProgress { id, done, total });
-                    }
-                })
+                let progress = RefCell::new(progress);
+                let bytes = read_file(
+                    src,
+                    &f,
+                    (*limit).min(PREVIEW_BYTES),
+                    &mut stepped(id, f.offset, &progress),
+                )
                 .map_err(|e| format!("cannot read {path}: {e}"))?;
                 Reply::Contents {
                     id,
@@ -182,12 +194,46 @@ impl Session {
                     bytes,
                 }
             }
+            Request::Download { id, view, path } => {
+                let f = self.locate(*view, path)?;
+                let id = *id;
+                let progress = RefCell::new(progress);
+                // each piece goes out as it is read: nothing is gathered here
+                let size = stream_file(src, &f, &mut stepped(id, f.offset, &progress), &mut |b| {
+                    (progress.borrow_mut())(Reply::Chunk {
+                        id,
+                        bytes: b.to_vec(),
+                    })
+                })
+                .map_err(|e| format!("cannot read {path}: {e}"))?;
+                Reply::Downloaded {
+                    id,
+                    path: path.clone(),
+                    size,
+                }
+            }
             Request::Export { id } => Reply::Exported {
                 id: *id,
                 json: serde_json::to_string_pretty(&self.dissection.report)
                     .map_err(|e| e.to_string())?,
             },
         })
+    }
+}
+
+/// Progress while skipping to a file's content: a message every
+/// [`PROGRESS_STEP`] bytes, and at the end.
+fn stepped<'a, 'b>(
+    id: u32,
+    total: u64,
+    progress: &'a RefCell<&'b mut dyn FnMut(Reply)>,
+) -> impl FnMut(u64) + use<'a, 'b> {
+    let mut last = 0;
+    move |done| {
+        if done >= last + PROGRESS_STEP || done == total {
+            last = done;
+            (progress.borrow_mut())(Reply::ReadProgress { id, done, total });
+        }
     }
 }
 
@@ -201,6 +247,108 @@ fn request_id(req: &Request) -> u32 {
         | Request::Search { id, .. }
         | Request::Space { id, .. }
         | Request::Read { id, .. }
+        | Request::Download { id, .. }
         | Request::Export { id } => *id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn session() -> (Session, Cursor<Vec<u8>>) {
+        let bytes = crate::sample::build();
+        let d = crate::dissect(
+            Cursor::new(bytes.clone()),
+            &crate::Options::default(),
+            &mut crate::Quiet,
+        )
+        .unwrap();
+        (Session::new(d), Cursor::new(bytes))
+    }
+
+    const VIEW: View = View {
+        image: 0,
+        layer: None,
+    };
+
+    #[test]
+    fn a_download_is_chunks_then_downloaded() {
+        let (mut s, mut src) = session();
+        let preview = match s.handle(
+            &Request::Read {
+                id: 1,
+                view: VIEW,
+                path: "bin/busybox".into(),
+                limit: u64::MAX,
+            },
+            &mut src,
+            &mut |_| {},
+        ) {
+            Reply::Contents { bytes, size, .. } => {
+                assert_eq!(size, 96 * 1024);
+                bytes
+            }
+            other => panic!("{other:?}"),
+        };
+        let mut got = Vec::new();
+        let last = s.handle(
+            &Request::Download {
+                id: 2,
+                view: VIEW,
+                path: "bin/busybox".into(),
+            },
+            &mut src,
+            &mut |r| {
+                if let Reply::Chunk { id, bytes } = r {
+                    assert_eq!(id, 2);
+                    got.extend(bytes);
+                }
+            },
+        );
+        assert_eq!(
+            last,
+            Reply::Downloaded {
+                id: 2,
+                path: "bin/busybox".into(),
+                size: 96 * 1024
+            }
+        );
+        assert_eq!(got, preview);
+    }
+
+    #[test]
+    fn row_limits_are_capped() {
+        let (mut s, mut src) = session();
+        let r = s.handle(
+            &Request::Search {
+                id: 3,
+                view: VIEW,
+                query: String::new(),
+                marks: crate::listing::Marks::default(),
+                limit: usize::MAX,
+            },
+            &mut src,
+            &mut |_| {},
+        );
+        assert!(matches!(r, Reply::Found { .. }), "{r:?}");
+        let r = s.handle(
+            &Request::List {
+                id: 4,
+                view: VIEW,
+                dir: String::new(),
+                sort: crate::listing::Sort::Name,
+                marks: crate::listing::Marks::default(),
+                offset: usize::MAX,
+                limit: usize::MAX,
+            },
+            &mut src,
+            &mut |_| {},
+        );
+        assert!(
+            matches!(r, Reply::Rows { ref rows, .. } if rows.is_empty()),
+            "{r:?}"
+        );
     }
 }

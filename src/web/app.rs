@@ -25,6 +25,8 @@ use crate::web::state::{Action, Phase, State, Tab};
 pub struct Bridge {
     pub send: Callback<Request>,
     pub open: Callback<(Blob, String)>,
+    /// Stops reading: ends every worker.
+    pub stop: Callback<()>,
     pub dispatch: UseReducerDispatcher<State>,
 }
 
@@ -45,6 +47,8 @@ pub fn now() -> f64 {
 struct Slot {
     worker: Worker,
     ready: bool,
+    /// Ended (crashed, or terminated after a crash).
+    dead: bool,
     pending: Vec<JsValue>,
     _onmessage: Closure<dyn FnMut(MessageEvent)>,
     _onerror: Closure<dyn FnMut(web_sys::Event)>,
@@ -52,6 +56,9 @@ struct Slot {
 
 impl Slot {
     fn post(&mut self, v: JsValue) {
+        if self.dead {
+            return;
+        }
         if self.ready {
             let _ = self.worker.post_message(&v);
         } else {
@@ -71,12 +78,51 @@ struct Pool {
     /// read the archive's index and documents (so the first render does not
     /// compete with them for the CPU).
     deferred: Vec<(usize, JsValue)>,
+    /// Bumped whenever the workers are replaced or stopped, so that work
+    /// begun for old ones (a download of `?src=`) ends.
+    generation: u64,
+    /// A file being downloaded from the gathering worker, piece by piece.
+    download: Option<Download>,
 }
+
+/// A file streamed from the worker as `ArrayBuffer` pieces, gathered into
+/// a `Blob` (the browser's blob store holds it, not wasm memory).
+struct Download {
+    id: u32,
+    name: String,
+    parts: js_sys::Array,
+    pending: u64,
+    received: u64,
+}
+
+/// Pieces are folded into one Blob every this many bytes.
+const FOLD_BYTES: u64 = 32 << 20;
 
 impl Pool {
     fn post(&mut self, i: usize, v: JsValue) {
         if let Some(s) = self.slots.get_mut(i) {
             s.post(v);
+        }
+    }
+
+    /// Ends every worker (and what it was doing). The slots are returned,
+    /// to be dropped later: this may run inside one of their handlers.
+    fn stop(&mut self) -> Vec<Slot> {
+        self.generation += 1;
+        self.deferred.clear();
+        self.download = None;
+        let slots: Vec<Slot> = self.slots.drain(..).collect();
+        for s in &slots {
+            s.worker.terminate();
+        }
+        slots
+    }
+
+    /// Ends one worker that died, keeping its slot (so indexes hold).
+    fn bury(&mut self, i: usize) {
+        if let Some(s) = self.slots.get_mut(i) {
+            s.dead = true;
+            s.worker.terminate();
         }
     }
 
@@ -87,6 +133,15 @@ impl Pool {
     }
 
     fn request(&mut self, i: usize, req: &Request) {
+        if let Request::Download { id, path, .. } = req {
+            self.download = Some(Download {
+                id: *id,
+                name: path.rsplit('/').next().unwrap_or("file").to_string(),
+                parts: js_sys::Array::new(),
+                pending: 0,
+                received: 0,
+            });
+        }
         if let Ok(text) = serde_json::to_string(req) {
             self.post(i, JsValue::from_str(&text));
         }
@@ -106,20 +161,21 @@ fn worker_count() -> usize {
 
 /// Starts fresh workers (ending any old ones, and whatever they were reading).
 fn spawn(pool: &Shared, n: usize, dispatch: UseReducerDispatcher<State>) -> Result<(), String> {
-    for old in pool.borrow_mut().slots.drain(..) {
-        old.worker.terminate();
-    }
+    let old = pool.borrow_mut().stop();
+    retire(old);
     pool.borrow_mut().used = false;
     for i in 0..n {
         let worker = Worker::new("./worker_loader.js")
             .map_err(|e| format!("cannot start a worker: {e:?}"))?;
         let weak = Rc::downgrade(pool);
+        let on_error_dispatch = dispatch.clone();
         let dispatch = dispatch.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(pool) = weak.upgrade() else { return };
             let Some(text) = e.data().as_string() else {
+                piece(&pool, &e.data(), &dispatch);
                 return;
             };
-            let Some(pool) = weak.upgrade() else { return };
             // a helper's blobs go to the gathering worker as they are: a
             // Reply::Shared reads as a Request::Shared
             if text.starts_with(r#"{"type":"shared""#) {
@@ -152,6 +208,13 @@ fn spawn(pool: &Shared, n: usize, dispatch: UseReducerDispatcher<State>) -> Resu
                     )
                     .into(),
                 ),
+                Reply::Crashed { message } => crashed(&pool, i, message, &dispatch),
+                Reply::Downloaded { id, size, .. } => {
+                    let done = pool.borrow_mut().download.take_if(|d| d.id == id);
+                    if let Some(d) = done {
+                        save(d, size, &dispatch);
+                    }
+                }
                 // the first render is out: let the helpers start
                 reply @ (Reply::Image { .. } | Reply::Finished { .. }) if i == 0 => {
                     pool.borrow_mut().release_helpers();
@@ -166,11 +229,11 @@ fn spawn(pool: &Shared, n: usize, dispatch: UseReducerDispatcher<State>) -> Resu
             }
         });
         let weak = Rc::downgrade(pool);
-        let onerror = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
+        let dispatch = on_error_dispatch;
+        let onerror = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            e.prevent_default();
             if let Some(pool) = weak.upgrade() {
-                if i > 0 {
-                    pool.borrow_mut().request(0, &Request::ReadMissing);
-                }
+                crashed(&pool, i, why(&e), &dispatch);
             }
         });
         worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -178,12 +241,108 @@ fn spawn(pool: &Shared, n: usize, dispatch: UseReducerDispatcher<State>) -> Resu
         pool.borrow_mut().slots.push(Slot {
             worker,
             ready: false,
+            dead: false,
             pending: Vec::new(),
             _onmessage: onmessage,
             _onerror: onerror,
         });
     }
     Ok(())
+}
+
+/// Drops slots after the current event (their closures may be running).
+fn retire(slots: Vec<Slot>) {
+    if !slots.is_empty() {
+        spawn_local(async move { drop(slots) });
+    }
+}
+
+/// Why a worker died, from its `error` event, in words.
+fn why(e: &web_sys::Event) -> String {
+    let message = e
+        .dyn_ref::<web_sys::ErrorEvent>()
+        .map(|e| e.message())
+        .unwrap_or_default();
+    let cause = if message.contains("unreachable") {
+        "a WebAssembly trap, most likely out of memory"
+    } else if message.contains("call stack") || message.contains("too much recursion") {
+        "a stack overflow"
+    } else if message.to_ascii_lowercase().contains("memory") {
+        "out of memory"
+    } else if message.is_empty() {
+        "it stopped without saying why (out of memory, or it failed to load)"
+    } else {
+        "an uncaught error"
+    };
+    if message.is_empty() {
+        cause.to_string()
+    } else {
+        format!("{cause} ({message})")
+    }
+}
+
+/// A worker died. A helper's share goes to the gathering worker; the
+/// gathering worker's death ends the read as an error, with every worker.
+fn crashed(pool: &Shared, i: usize, why: String, dispatch: &UseReducerDispatcher<State>) {
+    let was_alive = pool.borrow().slots.get(i).is_some_and(|s| !s.dead);
+    if !was_alive {
+        return;
+    }
+    web_sys::console::error_1(&format!("layercake: worker {i} crashed: {why}").into());
+    if i > 0 {
+        let mut p = pool.borrow_mut();
+        p.bury(i);
+        p.request(0, &Request::ReadMissing);
+        return;
+    }
+    let slots = pool.borrow_mut().stop();
+    retire(slots);
+    dispatch.dispatch(Action::Crashed(why));
+}
+
+/// One piece of a download, as a transferable `ArrayBuffer`.
+fn piece(pool: &Shared, data: &JsValue, dispatch: &UseReducerDispatcher<State>) {
+    let get = |k: &str| js_sys::Reflect::get(data, &k.into()).ok();
+    if get("type").and_then(|t| t.as_string()).as_deref() != Some("chunk") {
+        return;
+    }
+    let id = get("id").and_then(|v| v.as_f64()).unwrap_or(-1.0);
+    let Some(bytes) = get("bytes").and_then(|b| b.dyn_into::<js_sys::ArrayBuffer>().ok()) else {
+        return;
+    };
+    let mut p = pool.borrow_mut();
+    let Some(d) = p.download.as_mut().filter(|d| f64::from(d.id) == id) else {
+        return;
+    };
+    let len = u64::from(bytes.byte_length());
+    d.parts.push(&bytes);
+    d.pending += len;
+    d.received += len;
+    if d.pending >= FOLD_BYTES {
+        // into the blob store, out of JS memory
+        if let Ok(b) = Blob::new_with_buffer_source_sequence(&d.parts) {
+            d.parts = js_sys::Array::of1(&b);
+            d.pending = 0;
+        }
+    }
+    let received = d.received;
+    drop(p);
+    dispatch.dispatch(Action::Receiving(received));
+}
+
+/// Every piece of a download arrived: offer the file.
+fn save(d: Download, size: u64, dispatch: &UseReducerDispatcher<State>) {
+    match Blob::new_with_buffer_source_sequence(&d.parts) {
+        Ok(blob) if blob.size() as u64 == size => {
+            crate::web::components::header::offer(&blob, &d.name);
+            dispatch.dispatch(Action::Saved);
+        }
+        Ok(blob) => dispatch.dispatch(Action::SaveFailed(format!(
+            "the download holds {} bytes, the file {size}",
+            blob.size()
+        ))),
+        Err(e) => dispatch.dispatch(Action::SaveFailed(format!("{e:?}"))),
+    }
 }
 
 /// Gives a file to the workers, each with its share of the layers.
@@ -213,7 +372,19 @@ fn give(pool: &Shared, blob: Blob) {
 /// into a Blob (held by the browser's blob store, not by wasm memory), then
 /// hands the Blob to the worker.
 async fn download(url: String, pool: Shared, dispatch: UseReducerDispatcher<State>) {
-    match fetch_stream(&url, &dispatch).await {
+    let generation = pool.borrow().generation;
+    let current = {
+        let pool = Rc::downgrade(&pool);
+        move || {
+            pool.upgrade()
+                .is_some_and(|p| p.borrow().generation == generation)
+        }
+    };
+    let result = fetch_stream(&url, &dispatch, &current).await;
+    if !current() {
+        return;
+    }
+    match result {
         Ok(blob) => pool.borrow_mut().post(0, blob.into()),
         Err(m) => dispatch.dispatch(Action::Reply(Reply::Failed { message: m }, now())),
     }
@@ -223,7 +394,11 @@ fn blob_of(parts: &js_sys::Array) -> Result<Blob, String> {
     Blob::new_with_blob_sequence(parts).map_err(|e| format!("cannot assemble the download: {e:?}"))
 }
 
-async fn fetch_stream(url: &str, dispatch: &UseReducerDispatcher<State>) -> Result<Blob, String> {
+async fn fetch_stream(
+    url: &str,
+    dispatch: &UseReducerDispatcher<State>,
+    current: &dyn Fn() -> bool,
+) -> Result<Blob, String> {
     let window = web_sys::window().ok_or("no window")?;
     let network = || {
         format!("cannot fetch {url}: a network error, or the server does not allow cross-origin requests (CORS)")
@@ -267,6 +442,11 @@ async fn fetch_stream(url: &str, dispatch: &UseReducerDispatcher<State>) -> Resu
         if done {
             break;
         }
+        if !current() {
+            // stopped, or another file was opened
+            let _ = reader.cancel();
+            return Err("stopped".into());
+        }
         let value: js_sys::Uint8Array = js_sys::Reflect::get(&chunk, &"value".into())
             .map_err(|e| format!("{e:?}"))?
             .unchecked_into();
@@ -289,11 +469,13 @@ async fn fetch_stream(url: &str, dispatch: &UseReducerDispatcher<State>) -> Resu
     blob_of(&parts)
 }
 
-/// Tells an embedding page that the dissection finished.
+/// Tells an embedding page that the dissection finished (or failed, or
+/// was stopped). The name of a file the reader chose never leaves the
+/// page: `file` is set only for an archive named by `?src=`.
 fn notify_parent(state: &State) {
     let img = state.current();
     let summary = serde_json::json!({
-        "file": state.file_name,
+        "file": state.src.as_ref().and(state.file_name.as_ref()),
         "src": state.src,
         "images": state.images.len(),
         "tags": img.map(|i| i.tags.clone()),
@@ -304,29 +486,40 @@ fn notify_parent(state: &State) {
         "error": state.failure,
         "state": state.phase.attr(),
     });
-    post_parent(&serde_json::json!({"type": "layercake:done", "summary": summary}));
+    post_parent(
+        &serde_json::json!({"type": "layercake:done", "summary": summary}),
+        state.parent.as_deref(),
+    );
 }
 
-fn post_parent(msg: &serde_json::Value) {
+/// Posts to the embedding page, when there is one: to the origin the URL
+/// names (`parent` or `origin`), else to any.
+fn post_parent(msg: &serde_json::Value, origin: Option<&str>) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let Ok(Some(parent)) = window.parent() else {
         return;
     };
+    if js_sys::Object::is(&parent, &window) {
+        return; // not embedded
+    }
     if let Ok(v) = js_sys::JSON::parse(&msg.to_string()) {
-        let _ = parent.post_message(&v, "*");
+        let _ = parent.post_message(&v, origin.unwrap_or("*"));
     }
 }
 
 /// Reports the content's height to an embedding page whenever it changes
 /// (the root's own height, so a frame can shrink as well as grow).
-fn report_height(root: &web_sys::Element) {
+fn report_height(root: &web_sys::Element, origin: Option<String>) {
     let el = root.clone();
     let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
         // the root's own height (the body has no margin)
         let h = el.scroll_height().max(el.client_height());
-        post_parent(&serde_json::json!({"type": "layercake:resize", "height": h}));
+        post_parent(
+            &serde_json::json!({"type": "layercake:resize", "height": h}),
+            origin.as_deref(),
+        );
     });
     if let Ok(obs) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
         obs.observe(root);
@@ -385,9 +578,19 @@ pub fn app() -> Html {
         let link = link.clone();
         Callback::from(move |req: Request| link.borrow_mut().request(0, &req))
     };
+    let stop = {
+        let link = link.clone();
+        let dispatch = state.dispatcher();
+        Callback::from(move |()| {
+            let slots = link.borrow_mut().stop();
+            retire(slots);
+            dispatch.dispatch(Action::Stopped);
+        })
+    };
     let bridge = Bridge {
         send: send.clone(),
         open: open.clone(),
+        stop,
         dispatch: state.dispatcher(),
     };
 
@@ -401,7 +604,7 @@ pub fn app() -> Html {
             apply_theme(params.theme.as_deref());
             if params.embed {
                 if let Some(el) = root.cast::<web_sys::Element>() {
-                    report_height(&el);
+                    report_height(&el, params.parent.clone());
                 }
             }
             dispatch.dispatch(Action::Link(params.clone()));
@@ -440,7 +643,7 @@ pub fn app() -> Html {
                     id: 1,
                     view,
                     path: path.clone(),
-                    limit: 256 * 1024,
+                    limit: crate::contents::PREVIEW_BYTES,
                 });
                 dispatch.dispatch(Action::ReadSent);
             }
@@ -465,7 +668,7 @@ pub fn app() -> Html {
     {
         let state = state.clone();
         use_effect_with(state.phase, move |phase| {
-            if matches!(phase, Phase::Done | Phase::Error) {
+            if matches!(phase, Phase::Done | Phase::Error | Phase::Stopped) {
                 notify_parent(&state);
             }
         });
@@ -495,6 +698,8 @@ pub fn app() -> Html {
         Tab::Files => html! { <Files /> },
         Tab::Verify => html! { <Verify /> },
     };
+    // the views need a worker to answer them: none after a crash or a stop
+    let views = !state.images.is_empty() && matches!(state.phase, Phase::Loading | Phase::Done);
     let body = match (state.phase, state.embed) {
         (Phase::Landing, _) => html! { <Landing /> },
         (_, true) => html! {
@@ -502,7 +707,7 @@ pub fn app() -> Html {
                 <crate::web::components::header::EmbedBar />
                 <Progress />
                 <Problems />
-                if !state.images.is_empty() {
+                if views {
                     <main class="view" id={format!("view-{}", state.tab.name())}>{ view }</main>
                 }
             </>
@@ -512,7 +717,7 @@ pub fn app() -> Html {
                 <Header />
                 <Progress />
                 <Problems />
-                if !state.images.is_empty() {
+                if views {
                     <Tabs />
                     <main class="view" id={format!("view-{}", state.tab.name())}>{ view }</main>
                 }

@@ -18,6 +18,15 @@ pub struct Params {
     pub path: Option<String>,
     pub embed: bool,
     pub theme: Option<String>,
+    /// The embedding page's origin (`parent` or `origin`), the only target
+    /// of the page's messages when set.
+    pub parent: Option<String>,
+}
+
+/// The origin of a URL (`https://host:port`), if it has one.
+pub fn origin_of(url: &str) -> Option<String> {
+    let o = web_sys::Url::new(url).ok()?.origin();
+    (o != "null" && !o.is_empty()).then_some(o)
 }
 
 impl Params {
@@ -38,6 +47,9 @@ impl Params {
             path: get("path").map(|p| p.trim_start_matches('/').to_string()),
             embed: get("embed").is_some_and(|v| v != "0" && v != "false"),
             theme: get("theme").filter(|t| t == "light" || t == "dark"),
+            parent: get("parent")
+                .or_else(|| get("origin"))
+                .and_then(|u| origin_of(&u)),
         }
     }
 
@@ -95,6 +107,9 @@ pub fn query_for(state: &State) -> String {
     }
     if state.embed {
         p.append("embed", "1");
+    }
+    if let Some(o) = &state.parent {
+        p.append("parent", o);
     }
     if let Some(t) = &state.theme {
         p.append("theme", t);

@@ -20,6 +20,8 @@ pub enum Phase {
     Loading,
     Done,
     Error,
+    /// The reader pressed Stop: every worker is ended.
+    Stopped,
 }
 
 impl Phase {
@@ -30,6 +32,7 @@ impl Phase {
             Phase::Loading => "loading",
             Phase::Done => "done",
             Phase::Error => "error",
+            Phase::Stopped => "stopped",
         }
     }
 }
@@ -96,6 +99,23 @@ pub struct Opened {
     pub bytes: Option<Rc<Vec<u8>>>,
     pub progress: Option<(u64, u64)>,
     pub error: Option<String>,
+    /// Bytes of the whole file received so far, while downloading it.
+    pub downloading: Option<u64>,
+    pub download_error: Option<String>,
+}
+
+impl Opened {
+    pub fn new(path: String) -> Opened {
+        Opened {
+            path,
+            size: 0,
+            bytes: None,
+            progress: None,
+            error: None,
+            downloading: None,
+            download_error: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +141,8 @@ pub struct State {
     pub problems: Vec<Problem>,
     pub report: Option<Rc<Report>>,
     pub failure: Option<String>,
+    /// The gathering worker died (the failure says why).
+    pub crashed: bool,
     pub read: u64,
     pub total: Option<u64>,
     pub image: usize,
@@ -139,6 +161,8 @@ pub struct State {
     /// Embedded in another page: one compact view.
     pub embed: bool,
     pub theme: Option<String>,
+    /// The embedding page's origin, from the URL.
+    pub parent: Option<String>,
     /// A deep link to apply once the dissection finishes.
     pub deep: Option<Params>,
     /// A file to read as soon as possible (from a deep link).
@@ -166,6 +190,7 @@ impl Default for State {
             problems: Vec::new(),
             report: None,
             failure: None,
+            crashed: false,
             read: 0,
             total: None,
             image: 0,
@@ -182,6 +207,7 @@ impl Default for State {
             src: None,
             embed: false,
             theme: None,
+            parent: None,
             deep: None,
             read_request: None,
             helper_read: HashMap::new(),
@@ -189,6 +215,14 @@ impl Default for State {
             done_ms: None,
         }
     }
+}
+
+/// The request id of a whole-file download.
+pub const DOWNLOAD_ID: u32 = 2;
+
+/// True when nothing more comes from the workers (crashed or stopped).
+fn ended(s: &State) -> bool {
+    s.crashed || s.phase == Phase::Stopped
 }
 
 pub enum Action {
@@ -222,6 +256,15 @@ pub enum Action {
     OpenFile(String),
     CloseFile,
     Failed(String),
+    /// The gathering worker died; every worker is ended.
+    Crashed(String),
+    /// The reader pressed Stop; every worker is ended.
+    Stopped,
+    /// Bytes of a download received so far.
+    Receiving(u64),
+    /// A download was offered to the reader.
+    Saved,
+    SaveFailed(String),
 }
 
 impl State {
@@ -276,13 +319,7 @@ impl State {
                 dir.push_str(part);
                 self.expanded.push(dir.clone());
             }
-            self.opened = Some(Opened {
-                path: path.clone(),
-                size: 0,
-                bytes: None,
-                progress: None,
-                error: None,
-            });
+            self.opened = Some(Opened::new(path.clone()));
             self.read_request = Some(path.clone());
         }
     }
@@ -323,6 +360,13 @@ impl State {
                 self.report = Some(Rc::new(*report));
                 self.done_ms = Some(now - self.started);
                 self.read = self.total.unwrap_or(self.read);
+                if self.images.is_empty() {
+                    // finished, but nothing to show: never a silent "done"
+                    self.failure =
+                        Some("no image was found in this archive (see the problems below)".into());
+                    self.phase = Phase::Error;
+                    return;
+                }
                 self.phase = Phase::Done;
                 if self.current().is_some_and(Image::is_artifact) {
                     if let Some(i) = self.images.iter().position(|i| !i.is_artifact()) {
@@ -390,8 +434,25 @@ impl State {
                     o.progress = Some((done, total));
                 }
             }
-            Reply::Exported { .. } => {}
-            Reply::Error { message, .. } => {
+            Reply::Exported { .. } | Reply::Chunk { .. } => {}
+            Reply::Downloaded { .. } => {
+                if let Some(o) = &mut self.opened {
+                    o.downloading = None;
+                }
+            }
+            Reply::Crashed { message } => {
+                self.failure = Some(message);
+                self.crashed = true;
+                self.phase = Phase::Error;
+            }
+            Reply::Error { message, id } => {
+                if let Some(o) = self.opened.as_mut().filter(|o| o.downloading.is_some()) {
+                    if id == DOWNLOAD_ID {
+                        o.downloading = None;
+                        o.download_error = Some(message);
+                        return;
+                    }
+                }
                 if let Some(o) = &mut self.opened {
                     if o.bytes.is_none() {
                         o.error = Some(message.clone());
@@ -414,6 +475,7 @@ impl Reducible for State {
             Action::Link(p) => {
                 s.embed = p.embed;
                 s.theme = p.theme.clone();
+                s.parent = p.parent.clone();
                 s.src = p.src.clone();
                 if let Some(t) = p.view {
                     s.tab = t;
@@ -442,6 +504,7 @@ impl Reducible for State {
                     tab: self.tab,
                     embed: self.embed,
                     theme: self.theme.clone(),
+                    parent: self.parent.clone(),
                     src,
                     deep,
                     ..State::default()
@@ -453,6 +516,7 @@ impl Reducible for State {
                 s.now = now;
             }
             Action::ReadSent => s.read_request = None,
+            Action::Helper(..) | Action::Reply(..) if ended(&s) => {}
             Action::Helper(i, reply) => match reply {
                 Reply::LayerStarted { .. } => s.blobs_started += 1,
                 Reply::LayerDone { blob, facts, .. } => {
@@ -500,19 +564,43 @@ impl Reducible for State {
                     s.expanded.push(dir);
                 }
             }
-            Action::OpenFile(path) => {
-                s.opened = Some(Opened {
-                    path,
-                    size: 0,
-                    bytes: None,
-                    progress: None,
-                    error: None,
-                })
-            }
+            Action::OpenFile(path) => s.opened = Some(Opened::new(path)),
             Action::CloseFile => s.opened = None,
             Action::Failed(m) => {
                 s.phase = Phase::Error;
                 s.failure = Some(m);
+            }
+            Action::Crashed(why) => {
+                s.crashed = true;
+                s.failure = Some(why);
+                s.phase = Phase::Error;
+                if let Some(o) = &mut s.opened {
+                    o.downloading = None;
+                }
+            }
+            Action::Stopped => {
+                if s.phase == Phase::Loading {
+                    s.phase = Phase::Stopped;
+                    s.failure =
+                        Some("nothing more is read. Open another file to start again.".into());
+                }
+            }
+            Action::Receiving(n) => {
+                if let Some(o) = &mut s.opened {
+                    o.downloading = Some(n);
+                    o.progress = None;
+                }
+            }
+            Action::Saved => {
+                if let Some(o) = &mut s.opened {
+                    o.downloading = None;
+                }
+            }
+            Action::SaveFailed(m) => {
+                if let Some(o) = &mut s.opened {
+                    o.downloading = None;
+                    o.download_error = Some(m);
+                }
             }
         }
         Rc::new(s)

@@ -55,7 +55,29 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-/// Posts one reply to the page.
+/// Posts one reply to the page; a download's piece goes as a transferable
+/// `ArrayBuffer` (`{type: "chunk", id, bytes}`), never as JSON.
+pub fn send(reply: Reply) {
+    match reply {
+        Reply::Chunk { id, bytes } => post_chunk(id, &bytes),
+        other => post(&other),
+    }
+}
+
+fn post_chunk(id: u32, bytes: &[u8]) {
+    let arr = js_sys::Uint8Array::new_with_length(bytes.len() as u32);
+    arr.copy_from(bytes);
+    let buf = arr.buffer();
+    let msg = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&msg, &"type".into(), &"chunk".into());
+    let _ = js_sys::Reflect::set(&msg, &"id".into(), &id.into());
+    let _ = js_sys::Reflect::set(&msg, &"bytes".into(), &buf);
+    if let Err(e) = scope().post_message_with_transfer(&msg, &js_sys::Array::of1(&buf)) {
+        web_sys::console::error_1(&e);
+    }
+}
+
+/// Posts one reply to the page as JSON.
 pub fn post(reply: &Reply) {
     match serde_json::to_string(reply) {
         Ok(s) => {
@@ -238,13 +260,19 @@ fn answer(text: &str, state: &Shared) {
         });
         return;
     };
-    let reply = session.handle(&req, source, &mut |r| post(&r));
-    post(&reply);
+    let reply = session.handle(&req, source, &mut send);
+    send(reply);
 }
 
 /// The worker's entry point.
 pub fn start() {
-    console_error_panic_hook::set_once();
+    // a panic leaves the worker unusable: say why before the trap ends it
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        post(&Reply::Crashed {
+            message: format!("a bug: {info}"),
+        });
+    }));
     let state: Shared = Rc::new(RefCell::new(WorkerState::default()));
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();

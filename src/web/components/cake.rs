@@ -24,7 +24,7 @@ fn labels(img: &Image) -> (Vec<Option<String>>, Vec<Vec<String>>, Vec<String>) {
     let mut cmd = vec![None; n];
     let mut before: Vec<Vec<String>> = vec![Vec::new(); n];
     let mut pending = Vec::new();
-    for h in &img.history {
+    for h in img.history.iter() {
         let by = h.created_by.clone().unwrap_or_default();
         match h.layer {
             Some(l) if l < n => {

@@ -114,7 +114,7 @@ pub fn config_view() -> Html {
                 </tbody></table>
             }
             if let Some(raw) = &img.config {
-                <details class="raw"><summary>{"Raw config JSON"}</summary><Json value={raw.clone()} /></details>
+                <details class="raw"><summary>{"Raw config JSON"}</summary><Json value={serde_json::Value::clone(raw)} /></details>
             }
         </section>
     }

@@ -23,6 +23,7 @@ pub fn embed_bar() -> Html {
                 <span class="muted">{ format!(" · {} · ", i.platform.label()) }<span id="layer-count">{ i.layers.len() }</span>{ " layers · " }{ human(i.sizes().1) }</span>
                 <span class="verified">{ " " }{ mark(i.verified) }</span>
             }
+            <SourceOrigin />
             <a class="open-full" href={full} target="_blank" rel="noopener">{"Open in Layer Cake ↗"}</a>
         </div>
     }
@@ -34,10 +35,15 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) {
     let parts = js_sys::Array::of1(&arr);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts) else {
-        return;
-    };
-    let Ok(url) = Url::create_object_url_with_blob(&blob) else {
+    if let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts) {
+        offer(&blob, name);
+    }
+}
+
+/// Offers a Blob as a download named `name`. The object URL is revoked a
+/// minute later (at once, some browsers would lose the download).
+pub fn offer(blob: &web_sys::Blob, name: &str) {
+    let Ok(url) = Url::create_object_url_with_blob(blob) else {
         return;
     };
     let doc = web_sys::window().and_then(|w| w.document());
@@ -49,7 +55,30 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) {
         a.set_download(name);
         a.click();
     }
-    let _ = Url::revoke_object_url(&url);
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
+}
+
+/// Where a `?src=` archive comes from: its origin, shown in the header so
+/// that a link cannot pass a stranger's file off as the page's own.
+#[function_component(SourceOrigin)]
+pub fn source_origin() -> Html {
+    let (state, _) = use_page();
+    let Some(origin) = state
+        .src
+        .as_deref()
+        .and_then(|s| link::origin_of(&link::absolute(s)))
+    else {
+        return html! {};
+    };
+    html! {
+        <span class="source muted">{"from "}<code id="source-origin">{ origin }</code></span>
+    }
 }
 
 #[function_component(Header)]
@@ -61,6 +90,7 @@ pub fn header() -> Html {
             <header class="image-header">
                 <div class="title-row">
                     <h2 class="file">{ name }</h2>
+                    <SourceOrigin />
                     <OpenAnother />
                 </div>
                 if state.phase == Phase::Loading { <p class="muted">{"Reading the archive…"}</p> }
@@ -136,7 +166,7 @@ pub fn header() -> Html {
                 <OpenAnother />
             </div>
             <dl class="facts">
-                <dt>{"File"}</dt><dd id="file-name">{ name }</dd>
+                <dt>{"File"}</dt><dd id="file-name">{ name }{" "}<SourceOrigin /></dd>
                 <dt>{"Image ID"}</dt><dd class="digest" id="config-digest">{ img.config_digest.as_ref().map(|d| d.to_string()).unwrap_or_else(|| "(none)".into()) }</dd>
                 if let Some(m) = &img.manifest_digest { <dt>{"Manifest"}</dt><dd class="digest">{ m.to_string() }</dd> }
                 <dt>{"Created"}</dt><dd>{ c.created.clone().unwrap_or_else(|| "–".into()) }</dd>

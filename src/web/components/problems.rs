@@ -15,13 +15,22 @@ pub fn problems() -> Html {
     };
     list.sort_by_key(|p| std::cmp::Reverse(p.severity));
     let failure = state.failure.clone();
+    let heading = if state.crashed {
+        "The reader crashed: "
+    } else if state.phase == Phase::Stopped {
+        "Stopped: "
+    } else {
+        "Cannot read this file: "
+    };
     if list.is_empty() && failure.is_none() {
         return html! {};
     }
     html! {
         <section class="problems" id="problems" aria-label="Problems">
             if let Some(f) = failure {
-                <p class="failure"><strong>{"Cannot read this file: "}</strong>{ f }</p>
+                <p class={classes!("failure", state.crashed.then_some("crashed"), (state.phase == Phase::Stopped).then_some("stopped"))}>
+                    <strong>{ heading }</strong>{ f }
+                </p>
             }
             if !list.is_empty() {
                 <details open={state.phase == Phase::Done && list.iter().any(|p| p.severity > crate::problem::Severity::Note)}>

@@ -50,7 +50,7 @@ pub fn row_line(p: &RowProps) -> Html {
                     id: 1,
                     view,
                     path: path.clone(),
-                    limit: 256 * 1024,
+                    limit: crate::contents::PREVIEW_BYTES,
                 });
             }
         })

@@ -2,10 +2,11 @@
 
 use yew::prelude::*;
 
+use crate::contents::PREVIEW_BYTES;
 use crate::message::Request;
 use crate::web::components::header::download;
 use crate::web::components::{human, use_page};
-use crate::web::state::Action;
+use crate::web::state::{Action, DOWNLOAD_ID};
 
 /// True when the bytes look like text (UTF-8, no NULs).
 pub fn is_text(bytes: &[u8]) -> bool {
@@ -58,20 +59,24 @@ pub fn viewer() -> Html {
     let on_download = {
         let o = o.clone();
         let send = bridge.send.clone();
+        let d = state.dispatcher();
         let view = state.view();
         Callback::from(move |_| match &o.bytes {
             Some(b) if b.len() as u64 >= o.size => download(&name, b, "application/octet-stream"),
-            _ => send.emit(Request::Read {
-                id: 2,
-                view,
-                path: o.path.clone(),
-                limit: u64::MAX,
-            }),
+            // the worker streams it in pieces, gathered into a Blob
+            _ => {
+                d.dispatch(Action::Receiving(0));
+                send.emit(Request::Download {
+                    id: DOWNLOAD_ID,
+                    view,
+                    path: o.path.clone(),
+                })
+            }
         })
     };
     let body = match (&o.bytes, &o.error, o.progress) {
         (Some(b), _, _) if is_text(b) => {
-            html! { <pre class="contents text" id="file-contents">{ String::from_utf8_lossy(&b[..b.len().min(256 * 1024)]) }</pre> }
+            html! { <pre class="contents text" id="file-contents">{ String::from_utf8_lossy(&b[..b.len().min(PREVIEW_BYTES as usize)]) }</pre> }
         }
         (Some(b), _, _) => {
             html! { <pre class="contents hex" id="file-contents">{ hex_dump(&b[..b.len().min(64 * 1024)]) }</pre> }
@@ -83,14 +88,30 @@ pub fn viewer() -> Html {
         _ => html! { <p class="muted">{"Reading…"}</p> },
     };
     let complete = o.bytes.as_ref().is_some_and(|b| b.len() as u64 >= o.size);
+    let saving = match (o.downloading, &o.download_error) {
+        (Some(n), _) if n > 0 => html! {
+            <p class="muted" id="download-status">{ format!("Downloading: {} of {}", human(n), human(o.size)) }</p>
+        },
+        (Some(_), _) => html! {
+            <p class="muted" id="download-status">{ match o.progress {
+                Some((done, total)) => format!("Inflating the layer to reach this file: {} of {}", human(done), human(total)),
+                None => "Preparing the download…".to_string(),
+            } }</p>
+        },
+        (None, Some(e)) => {
+            html! { <p class="bad" id="download-status">{ format!("The download failed: {e}") }</p> }
+        }
+        (None, None) => html! {},
+    };
     html! {
         <section class="viewer" aria-label="File contents">
             <header>
                 <code class="path">{ &o.path }</code>
-                <span class="muted">{ format!(" {}", human(o.size)) }{ if !complete && o.bytes.is_some() { " (first 256 kB shown)" } else { "" } }</span>
-                <button class="button" onclick={on_download}>{ if complete { "Download" } else { "Download whole file" } }</button>
+                <span class="muted">{ format!(" {}", human(o.size)) }{ if !complete && o.bytes.is_some() { format!(" (first {} shown)", human(PREVIEW_BYTES)) } else { String::new() } }</span>
+                <button class="button" id="download" disabled={o.downloading.is_some()} onclick={on_download}>{ if complete { "Download" } else { "Download whole file" } }</button>
                 <button class="button" onclick={close} aria-label="Close">{"✕"}</button>
             </header>
+            { saving }
             { body }
         </section>
     }
