@@ -203,7 +203,7 @@ impl Reply {
                 path: path.to_string(),
                 size: *size,
             },
-            Event::Progress { read, total } => Reply::Progress {
+            Event::Progress { read, total, .. } => Reply::Progress {
                 read: *read,
                 total: *total,
             },

@@ -18,6 +18,8 @@
     div.setAttribute('data-layercake-embedded', '1');
     var params = new URLSearchParams();
     params.set('embed', '1');
+    // the page then posts its messages to this origin only
+    params.set('parent', window.location.origin);
     var src = div.getAttribute('data-src');
     if (src) params.set('src', new URL(src, document.baseURI).href);
     ['view', 'layer', 'path', 'image', 'tag', 'platform', 'theme'].forEach(function (k) {
@@ -36,14 +38,31 @@
     div.appendChild(iframe);
   }
 
-  // Size every Layer Cake iframe on the page from its reports, the ones
-  // made here and plain <iframe>s written by hand alike.
+  // Size the Layer Cake iframes on the page from their reports: those made
+  // here and plain <iframe>s written by hand alike, as long as they show
+  // the page next to this script (its index.html). A message counts only
+  // when it comes from that page's origin and from one of those frames.
+  function ours(frame) {
+    var src = frame.getAttribute('src');
+    if (!src) return false;
+    var u;
+    try {
+      u = new URL(src, document.baseURI);
+    } catch (err) {
+      return false;
+    }
+    var page = u.origin + u.pathname;
+    return page === base.href || page === base.href + 'index.html';
+  }
   window.addEventListener('message', function (e) {
+    if (e.origin !== base.origin) return;
     var d = e.data;
-    if (!d || d.type !== 'layercake:resize' || typeof d.height !== 'number') return;
+    if (!d || d.type !== 'layercake:resize' || typeof d.height !== 'number' || !isFinite(d.height)) return;
     var all = document.getElementsByTagName('iframe');
     for (var i = 0; i < all.length; i++) {
-      if (all[i].contentWindow === e.source) all[i].style.height = Math.ceil(d.height) + 'px';
+      if (all[i].contentWindow === e.source && ours(all[i])) {
+        all[i].style.height = Math.max(0, Math.ceil(d.height)) + 'px';
+      }
     }
   });
 

@@ -181,6 +181,7 @@ test('embed.js turns div.layercake into iframes with the right parameters, sized
       assert.equal(u.searchParams.get('view'), e.view, `${where}: view=`);
       assert.equal(u.searchParams.get('theme'), e.theme, `${where}: theme=`);
       assert.equal(u.searchParams.get('layer'), e.layer, `${where}: layer=`);
+      assert.equal(u.searchParams.get('parent'), server.origin, `${where}: parent= names the host page's origin`);
     }
     const sized = [];
     for (const [i, e] of expected.entries()) {
@@ -216,6 +217,32 @@ test('an embed.js iframe taller than its content shrinks to it (data-height="900
     const hs = await waitSized(iframe, 900);
     assert.ok(Math.abs(hs.outer - content) <= 3,
       `the iframe shrinks to its content: iframe ${hs.outer}px, content ${content}px, reported scrollHeight ${hs.scroll}px (${JSON.stringify(hs)})`);
+  } finally {
+    await p.close();
+  }
+});
+
+test('embed.js ignores resize messages that do not come from its frames', { timeout: 60_000 }, async () => {
+  const p = await h.newPage(browser);
+  try {
+    await p.page.goto(`${server.origin}/embed-host.html`);
+    const frames = await p.page.$$('div.layercake > iframe');
+    assert.equal(frames.length, 2);
+    for (const f of frames) assert.equal(await h.waitFinal(await f.contentFrame()), 'done');
+    await waitSized(frames[0], 360);
+    const before = await Promise.all(frames.map((f) => f.evaluate((x) => x.style.height)));
+    // from the host window itself, and from a frame that is not Layer Cake
+    await p.page.evaluate(() => {
+      window.postMessage({ type: 'layercake:resize', height: 7 }, '*');
+      const other = document.createElement('iframe');
+      other.srcdoc = "<script>parent.postMessage({type: 'layercake:resize', height: 9}, '*')<\/script>";
+      document.body.appendChild(other);
+    });
+    await p.page.waitForTimeout(500);
+    const after = await Promise.all(frames.map((f) => f.evaluate((x) => x.style.height)));
+    assert.deepEqual(after, before, 'no frame resized by a stranger');
+    const other = await p.page.$$eval('iframe:not(.layercake-frame)', (fs) => fs.map((f) => f.style.height));
+    assert.deepEqual(other, [''], 'the foreign frame is left alone');
   } finally {
     await p.close();
   }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -396,8 +397,8 @@ export async function launchBrowser() {
  * order) and page errors and console errors in `errors`. close() closes
  * the context.
  */
-export async function newPage(browser, { viewport = { width: 1280, height: 720 } } = {}) {
-  const context = await browser.newContext({ viewport, acceptDownloads: false });
+export async function newPage(browser, { viewport = { width: 1280, height: 720 }, acceptDownloads = false } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads });
   const page = await context.newPage();
   const requests = [];
   const errors = [];
@@ -587,4 +588,107 @@ export function serverAndBrowser(options = {}) {
     await ctx.server?.close();
   });
   return ctx;
+}
+
+// ------------------------------------------------ archives built in tests
+
+/** A ustar header (sizes up to 8 GiB). */
+export function tarHeader(name, size, type = '0', mode = 0o644) {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  h.write('00000000000\0', 136);
+  h.fill(0x20, 148, 156);
+  h.write(type, 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return h;
+}
+
+const STEP = 8 << 20;
+const ZEROS = Buffer.alloc(STEP);
+// byte i of a 'pattern' file is i % 251 (never aligned with 512 or 4 MiB)
+const PATTERN = Buffer.from(Array.from({ length: STEP + 251 }, (_, i) => i % 251));
+
+/** The bytes of a test file: { size, content: 'zeros' | 'pattern' }. */
+export function* fileChunks({ size, content }) {
+  for (let off = 0; off < size; off += STEP) {
+    const n = Math.min(STEP, size - off);
+    if (content === 'zeros') yield ZEROS.subarray(0, n);
+    else yield PATTERN.subarray(off % 251, (off % 251) + n);
+  }
+}
+
+/** The whole of a 'pattern' or 'zeros' test file, in memory. */
+export function fileBytes(f) {
+  return Buffer.concat([...fileChunks(f)]);
+}
+
+const pad = (n) => Buffer.alloc((512 - (n % 512)) % 512);
+
+/** A layer tar holding `files` ([{ name, size, content }]), as chunks. */
+function* layerChunks(files) {
+  for (const f of files) {
+    yield tarHeader(f.name, f.size);
+    yield* fileChunks(f);
+    yield pad(f.size);
+  }
+  yield Buffer.alloc(1024);
+}
+
+function layerSize(files) {
+  return files.reduce((n, f) => n + 512 + f.size + pad(f.size).length, 0) + 1024;
+}
+
+/**
+ * Writes a docker-archive with one image of one uncompressed layer
+ * holding `files` ([{ name, size, content: 'zeros' | 'pattern' }]),
+ * streamed (a layer of gigabytes costs no memory), whole-archive gzip
+ * when `gzip`. manifest.json and the config come first, so the image is
+ * known before the layer is read. Returns the file's path.
+ */
+export async function writeImageArchive(file, { files, gzip = false, tag = 'hostile/test:1' }) {
+  const hash = crypto.createHash('sha256');
+  for (const c of layerChunks(files)) hash.update(c);
+  const diffId = `sha256:${hash.digest('hex')}`;
+  const config = Buffer.from(JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Cmd: ['/bin/true'] },
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+    history: [{ created_by: 'a layer built by the e2e tests' }],
+  }));
+  const configName = `${crypto.createHash('sha256').update(config).digest('hex')}.json`;
+  const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: [tag], Layers: ['layer/layer.tar'] }]));
+  function* archive() {
+    for (const [name, body] of [['manifest.json', manifest], [configName, config]]) {
+      yield tarHeader(name, body.length);
+      yield body;
+      yield pad(body.length);
+    }
+    yield tarHeader('layer/', 0, '5', 0o755);
+    const size = layerSize(files);
+    yield tarHeader('layer/layer.tar', size);
+    yield* layerChunks(files);
+    yield pad(size);
+    yield Buffer.alloc(1024);
+  }
+  const out = fs.createWriteStream(file);
+  const sink = gzip ? zlib.createGzip({ level: 1 }) : out;
+  if (gzip) sink.pipe(out);
+  for (const c of archive()) {
+    if (!sink.write(c)) await new Promise((r) => sink.once('drain', r));
+  }
+  sink.end();
+  await new Promise((resolve, reject) => {
+    out.once('finish', resolve);
+    out.once('error', reject);
+  });
+  return file;
 }
