@@ -7,7 +7,12 @@ use std::io::{self, Read, Seek, SeekFrom};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{describe, is_tar_block};
-use crate::entry::normalize;
+use crate::digest::Digest;
+use crate::entry::{normalize, Kind};
+use crate::headers::{Header, Headers, Seeking};
+use crate::layer::unsafe_name;
+use crate::limit;
+use crate::limits::{MAX_DOCUMENT_BYTES, MAX_LINK_HOPS, MAX_MEMBERS};
 use crate::problem::{Error, Fault, Location, Problem};
 use crate::source::read_up_to;
 
@@ -58,7 +63,7 @@ impl Index {
     /// (relative to the link's directory) and hardlinks.
     pub fn get(&self, path: &str) -> Option<&Member> {
         let mut path = String::from_utf8_lossy(&normalize(path.as_bytes())).into_owned();
-        for _ in 0..16 {
+        for _ in 0..MAX_LINK_HOPS {
             let m = self.get_raw(&path)?;
             match (m.kind, &m.link) {
                 (MemberKind::Symlink, Some(target)) => {
@@ -66,7 +71,7 @@ impl Index {
                         Some(i) if !target.starts_with('/') => &m.path[..i + 1],
                         _ => "",
                     };
-                    path = resolve_dots(&format!("{base}{target}"));
+                    path = resolve_dots(&format!("{base}{target}"))?;
                 }
                 (MemberKind::Hardlink, Some(target)) => {
                     path = String::from_utf8_lossy(&normalize(target.as_bytes())).into_owned();
@@ -90,64 +95,88 @@ impl Index {
     }
 }
 
-fn resolve_dots(path: &str) -> String {
+/// Folds `.` and `..` in a link target; `None` when it climbs out of the
+/// root, which no safe extractor follows.
+fn resolve_dots(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for p in path.split('/') {
         match p {
             "" | "." => {}
             ".." => {
-                parts.pop();
+                parts.pop()?;
             }
             p => parts.push(p),
         }
     }
-    parts.join("/")
+    Some(parts.join("/"))
 }
 
-/// Converts a tar header into a member.
-pub fn member_of<R: Read>(e: &tar::Entry<'_, R>) -> Member {
-    let kind = match e.header().entry_type().as_byte() {
-        b'0' | b'\0' | b'7' => MemberKind::File,
-        b'5' => MemberKind::Dir,
-        b'2' => MemberKind::Symlink,
-        b'1' => MemberKind::Hardlink,
+/// Converts a member header of the outer archive into a member. A name that
+/// would climb out of the root is kept raw (so `/manifest.json` or
+/// `../manifest.json` never stands for `manifest.json`) and reported.
+pub fn member_of(h: &Header, problems: &mut Vec<Problem>) -> Member {
+    let kind = match h.kind {
+        Kind::File => MemberKind::File,
+        Kind::Dir => MemberKind::Dir,
+        Kind::Symlink => MemberKind::Symlink,
+        Kind::Hardlink => MemberKind::Hardlink,
         _ => MemberKind::Other,
     };
+    let path = match unsafe_name(&h.path) {
+        Some(why) => {
+            let raw = String::from_utf8_lossy(&h.path).into_owned();
+            problems.push(Problem::new(
+                Fault::UnsafeName {
+                    name: raw.clone(),
+                    why,
+                },
+                Location::entry(raw.clone()).at(h.header_offset),
+            ));
+            raw
+        }
+        None => String::from_utf8_lossy(&normalize(&h.path)).into_owned(),
+    };
     Member {
-        path: String::from_utf8_lossy(&normalize(&e.path_bytes())).into_owned(),
+        path,
         kind,
-        offset: e.raw_file_position(),
-        size: e.size(),
-        link: e
-            .link_name_bytes()
-            .map(|l| String::from_utf8_lossy(&l).into_owned()),
+        offset: h.data_offset,
+        size: h.size,
+        link: h
+            .link
+            .as_ref()
+            .map(|l| String::from_utf8_lossy(l).into_owned()),
     }
 }
 
 /// Indexes an uncompressed outer tar by reading its headers and seeking past
 /// member contents. A truncated or corrupt archive yields the members read
 /// so far plus a problem; bytes that are not a tar at all are an error.
-pub fn index<R: Read + Seek>(r: &mut R) -> Result<(Index, Option<Problem>), Error> {
-    let len = r
-        .seek(SeekFrom::End(0))
-        .and_then(|len| r.seek(SeekFrom::Start(0)).map(|_| len))
-        .map_err(|source| Error::Read { offset: 0, source })?;
-    let head = read_up_to(r, 512).map_err(|source| Error::Read { offset: 0, source })?;
-    if head.len() < 512 || !is_tar_block(&head) || head.iter().all(|&b| b == 0) {
-        return Err(Error::not_an_image(found_for(&head, len)));
-    }
-    r.seek(SeekFrom::Start(0))
-        .map_err(|source| Error::Read { offset: 0, source })?;
+pub fn index<R: Read + Seek>(r: &mut R) -> Result<(Index, Vec<Problem>), Error> {
+    let read_err = |source| Error::Read { offset: 0, source };
+    let len = r.seek(SeekFrom::End(0)).map_err(read_err)?;
+    r.seek(SeekFrom::Start(0)).map_err(read_err)?;
+    let head = read_up_to(r, 512).map_err(read_err)?;
+    not_a_tar(&head, len)?;
+    r.seek(SeekFrom::Start(0)).map_err(read_err)?;
+    let mut headers = Headers::new(Seeking::new(&mut *r).map_err(read_err)?);
 
     let mut idx = Index::default();
-    let mut problem = None;
-    let mut archive = tar::Archive::new(&mut *r);
+    let mut problems = Vec::new();
     let walked: io::Result<()> = (|| {
-        for item in archive.entries_with_seek()? {
-            let e = item?;
-            let m = member_of(&e);
-            if m.offset + m.size > len {
-                problem = Some(Problem::new(
+        while let Some(h) = headers.next_header()? {
+            if h.flag == b'g' {
+                continue;
+            }
+            if idx.members.len() >= MAX_MEMBERS {
+                problems.push(Problem::new(
+                    limit!(MAX_MEMBERS, "the outer archive's members"),
+                    Location::default().at(h.header_offset),
+                ));
+                return Ok(());
+            }
+            let m = member_of(&h, &mut problems);
+            if m.offset.saturating_add(m.size) > len {
+                problems.push(Problem::new(
                     Fault::Truncated {
                         detail: format!(
                             "member {} needs {} bytes at offset {}, but the archive is {len} bytes long",
@@ -166,9 +195,10 @@ pub fn index<R: Read + Seek>(r: &mut R) -> Result<(Index, Option<Problem>), Erro
         }
         Ok(())
     })();
+    problems.extend(headers.take_problems());
     if let Err(e) = walked {
         let offset = idx.members.last().map(|m| m.offset + m.size).unwrap_or(0);
-        problem = Some(Problem::new(
+        problems.push(Problem::new(
             Fault::Truncated {
                 detail: format!(
                     "outer tar unreadable after {} members: {e}",
@@ -178,7 +208,16 @@ pub fn index<R: Read + Seek>(r: &mut R) -> Result<(Index, Option<Problem>), Erro
             Location::default().at(offset),
         ));
     }
-    Ok((idx, problem))
+    Ok((idx, problems))
+}
+
+/// Fails unless `head` (the first bytes of an uncompressed stream of `len`
+/// bytes) starts a tar archive.
+pub fn not_a_tar(head: &[u8], len: u64) -> Result<(), Error> {
+    if head.len() < 512 || !is_tar_block(head) || head.iter().all(|&b| b == 0) {
+        return Err(Error::not_an_image(found_for(head, len)));
+    }
+    Ok(())
 }
 
 /// Describes bytes that are not a tar, for "not an image archive: found …".
@@ -235,10 +274,11 @@ pub trait Store {
 
     /// Reads the whole content of the member `path` names (links followed).
     fn read(&mut self, path: &str) -> Result<Vec<u8>, Fault>;
-}
 
-/// The largest JSON document (manifest, index, config) read into memory.
-pub const MAX_DOCUMENT: u64 = 64 * 1024 * 1024;
+    /// The sha256 of the member `path` names, however large, when it can
+    /// be had (a document too large to read still has an ID).
+    fn digest(&mut self, path: &str) -> Option<Digest>;
+}
 
 /// A store over a seekable source.
 pub struct SeekStore<'r, R> {
@@ -255,12 +295,11 @@ impl<R: Read + Seek> Store for SeekStore<'_, R> {
         let m = self.index.get(path).ok_or_else(|| Fault::Missing {
             what: path.to_string(),
         })?;
-        if m.size > MAX_DOCUMENT {
-            return Err(Fault::Unexpected {
-                what: format!("{path} size"),
-                found: format!("{} bytes", m.size),
-                expected: format!("at most {MAX_DOCUMENT} bytes for a JSON document"),
-            });
+        if m.size > MAX_DOCUMENT_BYTES {
+            return Err(limit!(
+                MAX_DOCUMENT_BYTES,
+                format!("{path} ({} bytes)", m.size)
+            ));
         }
         let (offset, size) = (m.offset, m.size);
         self.source
@@ -281,13 +320,37 @@ impl<R: Read + Seek> Store for SeekStore<'_, R> {
         }
         Ok(bytes)
     }
+
+    fn digest(&mut self, path: &str) -> Option<Digest> {
+        let m = self.index.get(path)?;
+        let (offset, size) = (m.offset, m.size);
+        self.source.seek(SeekFrom::Start(offset)).ok()?;
+        let mut h = crate::digest::Hasher::new(crate::digest::Algorithm::Sha256);
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut left = size;
+        while left > 0 {
+            let want = buf.len().min(left as usize);
+            let n = self.source.read(&mut buf[..want]).ok()?;
+            if n == 0 {
+                return None;
+            }
+            h.update(&buf[..n]);
+            left -= n as u64;
+        }
+        Some(h.finish())
+    }
 }
 
 /// A store over the members kept in memory during a one-pass read.
 #[derive(Default)]
 pub struct MemStore {
     pub index: Index,
+    /// Members kept whole, by path.
     pub kept: HashMap<String, Vec<u8>>,
+    /// JSON members that were not kept, and the limit that said so.
+    pub unkept: HashMap<String, Fault>,
+    /// The sha256 of members hashed as they went by.
+    pub digests: HashMap<String, Digest>,
 }
 
 impl Store for MemStore {
@@ -299,12 +362,25 @@ impl Store for MemStore {
         let m = self.index.get(path).ok_or_else(|| Fault::Missing {
             what: path.to_string(),
         })?;
-        self.kept.get(&m.path).cloned().ok_or_else(|| Fault::Other {
-            detail: format!(
-                "{path} ({} bytes) is too large to keep during a one-pass read of a compressed archive",
-                m.size
-            ),
+        if let Some(bytes) = self.kept.get(&m.path) {
+            return Ok(bytes.clone());
+        }
+        if let Some(why) = self.unkept.get(&m.path) {
+            return Err(why.clone());
+        }
+        Err(Fault::Unexpected {
+            what: path.to_string(),
+            found: format!("{} bytes that do not start as JSON", m.size),
+            expected: "a JSON document".into(),
         })
+    }
+
+    fn digest(&mut self, path: &str) -> Option<Digest> {
+        let m = self.index.get(path)?;
+        if let Some(bytes) = self.kept.get(&m.path) {
+            return Some(Digest::sha256_of(bytes));
+        }
+        self.digests.get(&m.path).cloned()
     }
 }
 

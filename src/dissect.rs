@@ -6,14 +6,16 @@ use std::collections::HashMap;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
-use crate::archive::{
-    self, member_of, Index, MemStore, MemberKind, SeekStore, Store, MAX_DOCUMENT,
-};
+use crate::archive::{self, member_of, Index, MemStore, MemberKind, SeekStore, Store};
 use crate::decompress::decoder;
 use crate::detect::{sniff, Compression, Sniffed};
 use crate::docker;
 use crate::entry::Entry;
+use crate::headers::{Headers, Stream};
+use crate::image::Configs;
 use crate::layer::{self, Expect, LayerFacts};
+use crate::limit;
+use crate::limits::{MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
 use crate::oci;
 use crate::problem::{Error, Fault, Location, Problem};
 use crate::report::{ArchiveInfo, Document, Image, Report};
@@ -232,13 +234,13 @@ pub fn dissect<R: Read + Seek>(
         step: opts.progress_step,
         last: 0,
     };
-    let (index, outer_problem) = archive::index(&mut src)?;
+    let (index, outer_problems) = archive::index(&mut src)?;
     let mut report = Report::default();
     report.archive.size = Some(len);
     report.archive.compression = Some(Compression::None);
     report.archive.seekable = true;
     report.archive.members = index.members.len();
-    report.problems.extend(outer_problem);
+    report.problems.extend(outer_problems);
 
     let mut store = SeekStore {
         source: &mut src,
@@ -390,13 +392,18 @@ fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<(), Error> 
     }
     let mut docs: Vec<Document> = Vec::new();
     let mut images = Vec::new();
+    let mut configs = Configs::default();
     if has_docker {
         report.archive.formats.push("docker".into());
-        images.extend(docker::images(store, &mut docs, &mut report.problems).unwrap_or_default());
+        images.extend(
+            docker::images(store, &mut configs, &mut docs, &mut report.problems)
+                .unwrap_or_default(),
+        );
     }
     if has_oci {
         report.archive.formats.push("oci".into());
-        let oci_images = oci::Walker::new(store, &mut docs, &mut report.problems).run();
+        let oci_images =
+            oci::Walker::new(store, &mut configs, &mut docs, &mut report.problems).run();
         for img in oci_images {
             // Docker 25+ and containerd write both: one image, two names
             let twin = images.iter().position(|d: &Image| {
@@ -533,13 +540,21 @@ impl Dissection {
     }
 }
 
-/// Members this small are kept in memory during a one-pass read, in case
-/// they turn out to be manifests or configs.
-const KEEP: u64 = 1 << 20;
+/// The names of documents a one-pass read always keeps (within
+/// [`MAX_DOCUMENT_BYTES`]), whatever else has been kept: they say what the
+/// archive is.
+fn is_root_document(path: &str) -> bool {
+    matches!(
+        path,
+        "manifest.json" | "index.json" | "repositories" | "oci-layout"
+    )
+}
 
 /// Dissects a source that cannot seek (a compressed archive, a download) in
 /// one pass: every member is hashed and, if it is a tar stream, walked as it
-/// goes by; small members are kept to be read as JSON at the end.
+/// goes by; JSON members are kept, within [`MAX_KEPT_BYTES`], to be read as
+/// documents at the end. Past that budget a member's digest and size are
+/// kept instead of its bytes.
 pub fn dissect_stream<R: Read>(
     src: R,
     size: Option<u64>,
@@ -575,23 +590,21 @@ pub fn dissect_stream<R: Read>(
     let mut outer = decoder(compression, raw);
     let outer_head =
         read_up_to(&mut outer, 512).map_err(|source| Error::Read { offset: 0, source })?;
-    if outer_head.len() < 512
-        || !crate::detect::is_tar_block(&outer_head)
-        || outer_head.iter().all(|&b| b == 0)
-    {
-        let what = archive::found_for(&outer_head, size.unwrap_or(0));
-        return Err(Error::not_an_image(if compression == Compression::None {
-            what
-        } else {
-            let inner = match outer_head.is_empty() {
-                true => "nothing".to_string(),
-                false => format!(
-                    "{}, not a tar archive",
-                    crate::detect::describe(&outer_head)
-                ),
-            };
-            format!("a {} stream holding {inner}", compression.name())
-        }));
+    if let Err(e) = archive::not_a_tar(&outer_head, size.unwrap_or(0)) {
+        if compression == Compression::None {
+            return Err(e);
+        }
+        let inner = match outer_head.is_empty() {
+            true => "nothing".to_string(),
+            false => format!(
+                "{}, not a tar archive",
+                crate::detect::describe(&outer_head)
+            ),
+        };
+        return Err(Error::not_an_image(format!(
+            "a {} stream holding {inner}",
+            compression.name()
+        )));
     }
     let chained = std::io::Cursor::new(outer_head).chain(outer);
 
@@ -601,39 +614,65 @@ pub fn dissect_stream<R: Read>(
     report.archive.seekable = false;
     let mut store = MemStore::default();
     let mut analyzed: HashMap<String, (LayerFacts, Vec<Entry>)> = HashMap::new();
-    let mut tar = tar::Archive::new(chained);
+    let mut headers = Headers::new(Stream(chained));
+    let mut kept_bytes: u64 = 0;
     let walked: std::io::Result<()> = (|| {
-        for item in tar.entries()? {
-            let mut e = item?;
-            let m = member_of(&e);
+        while let Some(h) = headers.next_header()? {
+            if h.flag == b'g' {
+                continue;
+            }
+            if store.index.members.len() >= MAX_MEMBERS {
+                report.problems.push(Problem::new(
+                    limit!(MAX_MEMBERS, "the outer archive's members"),
+                    Location::default().at(h.header_offset),
+                ));
+                return Ok(());
+            }
+            let m = member_of(&h, &mut report.problems);
             let path = m.path.clone();
             store.index.push(m.clone());
             if m.kind != MemberKind::File {
                 continue;
             }
-            let head = read_up_to(&mut e, 512)?;
+            let mut data = headers.data();
+            let head = read_up_to(&mut data, 512)?;
             let looks_json = matches!(sniff(&head), Sniffed::Other("JSON text"));
-            if m.size <= KEEP || (looks_json && m.size <= MAX_DOCUMENT) {
-                // walked later, if a manifest names it as a layer
+            if let Some(old) = store.kept.remove(&path) {
+                kept_bytes -= old.len() as u64;
+            }
+            let fits = kept_bytes.saturating_add(m.size) <= MAX_KEPT_BYTES;
+            if looks_json && m.size <= MAX_DOCUMENT_BYTES && (fits || is_root_document(&path)) {
                 let mut bytes = head;
-                e.read_to_end(&mut bytes)?;
+                data.read_to_end(&mut bytes)?;
+                kept_bytes += bytes.len() as u64;
                 store.kept.insert(path, bytes);
             } else {
-                let reader = std::io::Cursor::new(head).chain(&mut e);
+                // a layer, or a document that cannot be kept: hash and walk it
+                let reader = std::io::Cursor::new(head).chain(&mut data);
                 let mut tick = |_n: u64| progress.tick(sink, false);
-                let (facts, entries) = layer::analyze(reader, &Expect::default(), Some(&mut tick));
+                let (mut facts, entries) =
+                    layer::analyze(reader, &Expect::default(), Some(&mut tick));
+                if looks_json {
+                    let why = if m.size > MAX_DOCUMENT_BYTES {
+                        limit!(MAX_DOCUMENT_BYTES, format!("{path} ({} bytes)", m.size))
+                    } else {
+                        limit!(
+                            MAX_KEPT_BYTES,
+                            format!("the JSON members kept in a one-pass read, at {path}")
+                        )
+                    };
+                    store.unkept.insert(path.clone(), why);
+                    facts.problems.retain(|p| p.code != "not_a_tar");
+                }
                 analyzed.insert(path, (facts, entries));
             }
         }
         Ok(())
     })();
+    report.problems.extend(headers.take_problems());
+    let truncated = walked.is_err();
     if let Err(e) = walked {
-        let at = store
-            .index
-            .members
-            .last()
-            .map(|m| m.offset + m.size)
-            .unwrap_or(0);
+        let at = headers.position();
         report.problems.push(Problem::new(
             Fault::Truncated {
                 detail: format!(
@@ -643,6 +682,12 @@ pub fn dissect_stream<R: Read>(
             },
             Location::default().at(at),
         ));
+    }
+    drop(headers);
+    for (path, (facts, _)) in &analyzed {
+        if let Some(d) = &facts.digest {
+            store.digests.insert(path.clone(), d.clone());
+        }
     }
     report.archive.members = store.index.members.len();
     find_images(&mut store, &mut report)?;
@@ -658,6 +703,15 @@ pub fn dissect_stream<R: Read>(
             }
             None => match store.kept.get(path) {
                 Some(bytes) => layer::analyze(&bytes[..], &expect.as_expect(), None),
+                None if truncated => (
+                    LayerFacts::unreadable(Problem::new(
+                        Fault::Truncated {
+                            detail: format!("the archive ends before layer {path}"),
+                        },
+                        Location::entry(path.clone()),
+                    )),
+                    Vec::new(),
+                ),
                 None => (
                     LayerFacts::unreadable(Problem::new(
                         Fault::Missing { what: path.clone() },

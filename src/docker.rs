@@ -2,13 +2,17 @@
 //! kaniko, crane, Docker 25+), and the legacy `repositories` file with v1
 //! layer json chains (before docker 1.10).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::archive::{read_json, Store};
 use crate::config::{self, Config};
 use crate::digest::{Check, Digest};
+use crate::image::Configs;
+use crate::limit;
+use crate::limits::{MAX_IMAGES, MAX_LAYERS_PER_IMAGE};
 use crate::problem::{Fault, Location, Problem};
 use crate::report::{Document, Image, Layer, Platform, Source};
 
@@ -32,94 +36,10 @@ pub fn digest_from_name(path: &str) -> Option<Digest> {
     Digest::from_sha256_hex(stem).ok()
 }
 
-/// Reads the config at `path` into the image: raw JSON, typed fields,
-/// history, and its digest checked against the name it was given.
-pub fn load_config(store: &mut dyn Store, img: &mut Image, path: &str, expected: Option<&Digest>) {
-    match read_json(store, path) {
-        Ok((json, bytes)) => {
-            let actual = Digest::sha256_of(&bytes);
-            // a digest the manifest gives, or a content-addressed blob path,
-            // is a promise; a docker-archive file name is only a habit
-            let promised = expected.cloned().or_else(|| {
-                path.starts_with("blobs/")
-                    .then(|| digest_from_name(path))
-                    .flatten()
-            });
-            img.config_check = Check::compare(promised.as_ref(), Some(&actual));
-            match &img.config_check {
-                Check::Mismatch { expected, actual } => img.problems.push(Problem::new(
-                    Fault::DigestMismatch {
-                        what: format!("config {path}"),
-                        expected: expected.clone(),
-                        actual: actual.clone(),
-                    },
-                    Location::entry(path),
-                )),
-                Check::NotChecked { .. } => {
-                    img.config_check = Check::NotChecked {
-                        reason: format!(
-                            "{path} is not named by a digest; the image ID is its sha256"
-                        ),
-                    };
-                    if let Some(named) = digest_from_name(path).filter(|n| *n != actual) {
-                        img.problems.push(Problem::new(
-                            Fault::NameNotDigest {
-                                path: path.to_string(),
-                                named,
-                                actual: actual.clone(),
-                            },
-                            Location::entry(path),
-                        ));
-                    }
-                }
-                Check::Verified { .. } | Check::Unreadable { .. } => {}
-            }
-            img.config_digest = Some(promised.unwrap_or(actual));
-            img.summary = Config::from_json(&json);
-            img.history = config::history(&json);
-            img.platform = Platform {
-                os: img.summary.os.clone(),
-                architecture: img.summary.architecture.clone(),
-                variant: img.summary.variant.clone(),
-            };
-            img.config = Some(json);
-        }
-        Err(fault) => img
-            .problems
-            .push(Problem::new(fault, Location::entry(path))),
-    }
-}
-
-/// Checks that the config's diff_ids and history line up with the layers,
-/// and maps the history.
-pub fn settle_layers(img: &mut Image) {
-    let n = img.layers.len();
-    let diff_ids = &img.summary.diff_ids;
-    if img.config.is_some() && img.artifact_type.is_none() && diff_ids.len() != n {
-        img.problems.push(Problem::new(
-            Fault::DiffIdCount {
-                found: diff_ids.len(),
-                expected: n,
-            },
-            Location::default().digest(img.config_digest.as_ref()),
-        ));
-    }
-    for (layer, d) in img.layers.iter_mut().zip(diff_ids) {
-        if layer.diff_id.is_none() {
-            layer.diff_id = d.clone();
-        }
-    }
-    if let Some(f) = config::map_history(&mut img.history, n) {
-        img.problems.push(Problem::new(
-            f,
-            Location::default().digest(img.config_digest.as_ref()),
-        ));
-    }
-}
-
 /// Images named by `manifest.json`, or None when there is none.
 pub fn images(
     store: &mut dyn Store,
+    configs: &mut Configs,
     docs: &mut Vec<Document>,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<Image>> {
@@ -152,11 +72,12 @@ pub fn images(
         ));
         return Some(Vec::new());
     };
-    let mut out = Vec::new();
+    let mut out: Vec<Image> = Vec::new();
+    // entries naming the same config and layers are one image (docker
+    // itself lists such an image once, with all its tags)
+    let mut seen: HashMap<(Option<&str>, Vec<&str>), usize> = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
-        let mut img = Image::new(Source::Docker);
-        img.manifest = Some(entry.clone());
-        img.tags = entry
+        let tags: Vec<String> = entry
             .get("RepoTags")
             .and_then(Value::as_array)
             .map(|a| {
@@ -165,12 +86,42 @@ pub fn images(
                     .collect()
             })
             .unwrap_or_default();
+        let key = (
+            entry.get("Config").and_then(Value::as_str),
+            entry
+                .get("Layers")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default(),
+        );
+        if let Some(&same) = seen.get(&key) {
+            for t in tags {
+                if !out[same].tags.contains(&t) {
+                    out[same].tags.push(t);
+                }
+            }
+            continue;
+        }
+        if out.len() >= MAX_IMAGES {
+            problems.push(Problem::new(
+                limit!(
+                    MAX_IMAGES,
+                    format!("manifest.json's {} entries", entries.len())
+                ),
+                Location::entry(format!("manifest.json[{i}]")),
+            ));
+            break;
+        }
+        seen.insert(key, out.len());
+        let mut img = Image::new(Source::Docker);
+        img.manifest = Some(entry.clone());
+        img.tags = tags;
         img.manifest_check = Check::NotChecked {
             reason: "manifest.json entries have no digest".into(),
         };
         let at = || Location::entry(format!("manifest.json[{i}]"));
         match entry.get("Config").and_then(Value::as_str) {
-            Some(path) => load_config(store, &mut img, path, None),
+            Some(path) => configs.apply(store, &mut img, path, None),
             None => img.problems.push(Problem::new(
                 Fault::Missing {
                     what: "the Config field".into(),
@@ -184,7 +135,13 @@ pub fn images(
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        for (j, path) in paths.iter().enumerate() {
+        if paths.len() > MAX_LAYERS_PER_IMAGE {
+            img.problems.push(Problem::new(
+                limit!(MAX_LAYERS_PER_IMAGE, format!("{} layers", paths.len())),
+                at(),
+            ));
+        }
+        for (j, path) in paths.iter().take(MAX_LAYERS_PER_IMAGE).enumerate() {
             let diff_id = img.summary.diff_ids.get(j).cloned().flatten();
             let source = diff_id
                 .as_ref()
@@ -217,7 +174,7 @@ pub fn images(
             }
             img.layers.push(layer);
         }
-        settle_layers(&mut img);
+        configs.settle(&mut img);
         out.push(img);
     }
     Some(out)
@@ -241,6 +198,8 @@ pub fn legacy_images(
     docs: &mut Vec<Document>,
     problems: &mut Vec<Problem>,
 ) -> Vec<Image> {
+    // each layer json is read and parsed once, however many chains share it
+    let mut parsed: HashMap<String, Result<Arc<Value>, Fault>> = HashMap::new();
     let json = match read_json(store, "repositories") {
         Ok((json, _)) => json,
         Err(fault) => {
@@ -272,7 +231,13 @@ pub fn legacy_images(
         }
     }
     let mut out = Vec::new();
-    for top in order {
+    if order.len() > MAX_IMAGES {
+        problems.push(Problem::new(
+            limit!(MAX_IMAGES, format!("repositories' {} images", order.len())),
+            Location::entry("repositories"),
+        ));
+    }
+    for top in order.into_iter().take(MAX_IMAGES) {
         let mut img = Image::new(Source::Legacy);
         img.tags = tops.remove(&top).unwrap_or_default();
         img.manifest_check = Check::NotChecked {
@@ -295,22 +260,33 @@ pub fn legacy_images(
                 ));
                 break;
             }
+            if chain.len() >= MAX_LAYERS_PER_IMAGE {
+                img.problems.push(Problem::new(
+                    limit!(MAX_LAYERS_PER_IMAGE, format!("the parent chain of {top}")),
+                    Location::entry(format!("{cur}/json")),
+                ));
+                break;
+            }
             let path = format!("{cur}/json");
-            match read_json(store, &path) {
-                Ok((json, _)) => {
+            let json = parsed
+                .entry(path.clone())
+                .or_insert_with(|| read_json(store, &path).map(|(json, _)| Arc::new(json)))
+                .clone();
+            match json {
+                Ok(json) => {
                     id = json.get("parent").and_then(Value::as_str).map(String::from);
                     chain.push((cur, json));
                 }
                 Err(fault) => {
                     img.problems
                         .push(Problem::new(fault, Location::entry(path)));
-                    chain.push((cur, Value::Null));
+                    chain.push((cur, Arc::new(Value::Null)));
                 }
             }
         }
         chain.reverse();
         if let Some((_, top_json)) = chain.last() {
-            img.summary = Config::from_json(top_json);
+            img.summary = Arc::new(Config::from_json(top_json));
             img.platform = Platform {
                 os: img.summary.os.clone().or(Some("linux".into())),
                 architecture: img.summary.architecture.clone(),
@@ -318,6 +294,7 @@ pub fn legacy_images(
             };
             img.config = Some(top_json.clone());
         }
+        let history = Arc::make_mut(&mut img.history);
         for (i, (id, json)) in chain.iter().enumerate() {
             let cmd = json
                 .get("container_config")
@@ -329,7 +306,7 @@ pub fn legacy_images(
                         .collect::<Vec<_>>()
                         .join(" ")
                 });
-            img.history.push(config::HistoryStep {
+            history.push(config::HistoryStep {
                 created: json
                     .get("created")
                     .and_then(Value::as_str)

@@ -1,7 +1,6 @@
 //! One layer blob: sniff its compression, hash it compressed and
 //! uncompressed, and walk its tar members.
 
-use std::collections::HashMap;
 use std::io::{self, BufReader, Cursor, Read};
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +9,9 @@ use crate::decompress::decoder;
 use crate::detect::{sniff, Compression, Sniffed};
 use crate::digest::{Algorithm, Digest, Hasher};
 use crate::entry::{normalize, Entry, Kind};
+use crate::headers::{Header, Headers, Stream};
+use crate::limit;
+use crate::limits::{MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES};
 use crate::problem::{Fault, Location, Problem};
 use crate::source::{read_up_to, Tap};
 use crate::whiteout::{classify, Whiteout};
@@ -261,39 +263,65 @@ fn walk<R: Read>(
     facts: &mut LayerFacts,
     at: &dyn Fn(Option<u64>) -> Location,
 ) {
-    let mut globals: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
-    // where the last member's data (padded) ends
-    let mut end_of_last: u64 = 0;
+    let mut headers = Headers::new(Stream(&mut *plain));
+    let mut name_bytes: u64 = 0;
+    let mut full = false;
     let result: io::Result<()> = (|| {
-        let mut archive = tar::Archive::new(&mut *plain);
-        for item in archive.entries()? {
-            let mut e = item?;
-            let flag = e.header().entry_type().as_byte();
-            let size = e.size();
-            end_of_last = e.raw_file_position() + size.div_ceil(512) * 512;
-            if flag == b'g' {
-                if let Some(exts) = e.pax_extensions()? {
-                    for ext in exts.flatten() {
-                        globals.insert(ext.key_bytes().to_vec(), ext.value_bytes().to_vec());
-                    }
-                }
+        while let Some(h) = headers.next_header()? {
+            if h.flag == b'g' {
                 continue;
             }
-            let (entry, local_pax) = to_entry(&mut e, &globals)?;
-            count(&entry, &mut facts.counts, local_pax || !globals.is_empty());
+            let entry = to_entry(h);
+            count(&entry.entry, &mut facts.counts, entry.pax);
             facts.entries += 1;
-            out.push(entry);
+            let hardlink = (entry.entry.kind == Kind::Hardlink)
+                .then_some(entry.raw_link.as_deref())
+                .flatten();
+            for (name, why) in [
+                unsafe_name(&entry.raw).map(|w| (&entry.raw[..], w)),
+                hardlink.and_then(|l| unsafe_name(l).map(|w| (l, w))),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                facts.problems.push(Problem::new(
+                    Fault::UnsafeName {
+                        name: String::from_utf8_lossy(name).into_owned(),
+                        why,
+                    },
+                    at(Some(entry.header_offset)).entry_path(&entry.raw),
+                ));
+            }
+            if entry.over_limit {
+                continue;
+            }
+            let e = entry.entry;
+            name_bytes += (e.path.len() + e.link.as_ref().map_or(0, Vec::len)) as u64;
+            if !full && (out.len() >= MAX_LAYER_ENTRIES || name_bytes > MAX_LAYER_NAME_BYTES) {
+                full = true;
+                let fault = if out.len() >= MAX_LAYER_ENTRIES {
+                    limit!(MAX_LAYER_ENTRIES, "the layer's entries")
+                } else {
+                    limit!(MAX_LAYER_NAME_BYTES, "the layer's entry names")
+                };
+                facts.problems.push(Problem::new(fault, at(Some(e.offset))));
+            }
+            if !full {
+                out.push(e);
+            }
         }
         Ok(())
     })();
+    facts
+        .problems
+        .extend(headers.take_problems().into_iter().map(|mut p| {
+            p.location.digest = at(None).digest;
+            p
+        }));
     match result {
         Ok(()) => {
-            let pos = plain.count();
-            if pos >= end_of_last + 512 {
-                // the walk stopped at a zero block; the second one should follow
-                let next = read_up_to(plain, 512).unwrap_or_default();
-                facts.has_eof_blocks = next.len() == 512 && next.iter().all(|&b| b == 0);
-            }
+            let pos = headers.position();
+            facts.has_eof_blocks = headers.second_zero_block();
             if !facts.has_eof_blocks && facts.compression.is_some() && pos > 0 {
                 facts
                     .problems
@@ -301,101 +329,77 @@ fn walk<R: Read>(
             }
         }
         Err(e) => {
+            let pos = headers.position();
+            drop(headers);
             let compression = facts.compression.unwrap_or(Compression::None);
             let decode_error = plain.error.clone();
-            push_read_problem(facts, compression, &decode_error, &e, plain.count(), at);
+            push_read_problem(facts, compression, &decode_error, &e, pos, at);
         }
     }
 }
 
-fn pax_value<'a>(
-    local: &'a [(Vec<u8>, Vec<u8>)],
-    globals: &'a HashMap<Vec<u8>, Vec<u8>>,
-    key: &[u8],
-) -> Option<&'a [u8]> {
-    local
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_slice())
-        .or_else(|| globals.get(key).map(Vec::as_slice))
+/// Why a raw member name would land outside the root when unpacked by a
+/// naive extractor: an absolute path, or `..` components.
+pub fn unsafe_name(raw: &[u8]) -> Option<&'static str> {
+    if raw.first() == Some(&b'/') && raw.iter().any(|&b| b != b'/') {
+        return Some("is an absolute path (extracted relative to the root)");
+    }
+    if raw.split(|&b| b == b'/').any(|p| p == b"..") {
+        return Some("has `..` components that climb out of the root");
+    }
+    None
 }
 
-/// Parses a PAX number such as "3000000" or "-315619200.25", flooring
-/// fractions (so -1.5 is -2, one and a half seconds before the epoch).
-fn parse_int(v: &[u8]) -> Option<i64> {
-    let s = std::str::from_utf8(v).ok()?;
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    let n: i64 = whole.parse().ok()?;
-    if whole.starts_with('-') && frac.bytes().any(|b| b != b'0') {
-        return n.checked_sub(1);
-    }
-    Some(n)
+struct Walked {
+    entry: Entry,
+    raw: Vec<u8>,
+    raw_link: Option<Vec<u8>>,
+    header_offset: u64,
+    pax: bool,
+    over_limit: bool,
 }
 
-/// Converts a tar member; also says whether it carried PAX records of its own.
-fn to_entry<R: Read>(
-    e: &mut tar::Entry<'_, R>,
-    globals: &HashMap<Vec<u8>, Vec<u8>>,
-) -> io::Result<(Entry, bool)> {
-    let local: Vec<(Vec<u8>, Vec<u8>)> = match e.pax_extensions()? {
-        Some(exts) => exts
-            .flatten()
-            .map(|x| (x.key_bytes().to_vec(), x.value_bytes().to_vec()))
-            .collect(),
-        None => Vec::new(),
-    };
-    let header = e.header();
-    let flag = header.entry_type().as_byte();
-    let kind = Kind::from_typeflag(flag);
-    let mut raw_path = e.path_bytes().into_owned();
-    if local.iter().all(|(k, _)| k != b"path") {
-        if let Some(p) = globals.get(b"path".as_slice()) {
-            raw_path = p.clone();
-        }
-    }
-    let path = normalize(&raw_path);
-    let link = e.link_name_bytes().map(|l| {
+/// Converts a member header to an entry, keeping its raw name.
+fn to_entry(h: Header) -> Walked {
+    let kind = h.kind;
+    let path = normalize(&h.path);
+    let raw_link = (kind == Kind::Hardlink).then(|| h.link.clone()).flatten();
+    let link = h.link.map(|l| {
         if kind == Kind::Hardlink {
             normalize(&l)
         } else {
-            l.into_owned()
+            l
         }
     });
-    let num = |key: &[u8]| pax_value(&local, globals, key).and_then(parse_int);
-    let uid = num(b"uid")
-        .map(|v| v as u64)
-        .or_else(|| header.uid().ok())
-        .unwrap_or(0);
-    let gid = num(b"gid")
-        .map(|v| v as u64)
-        .or_else(|| header.gid().ok())
-        .unwrap_or(0);
-    let mtime = num(b"mtime")
-        .or_else(|| header.mtime().ok().map(|v| v as i64))
-        .unwrap_or(0);
-    let mode = header.mode().unwrap_or(0) & 0o7777;
     let whiteout = if kind == Kind::File {
         classify(&path).map(|(w, _)| w)
     } else {
         None
     };
-    let size = if kind == Kind::File { e.size() } else { 0 };
-    let mut entry = Entry {
-        path,
-        kind,
-        mode,
-        uid,
-        gid,
-        size,
-        mtime,
-        link,
-        whiteout,
-        offset: e.raw_file_position(),
+    let size = match kind {
+        Kind::File => h.size,
+        Kind::Symlink => link.as_ref().map_or(0, |l| l.len() as u64),
+        _ => 0,
     };
-    if kind == Kind::Symlink {
-        entry.size = entry.link.as_ref().map_or(0, |l| l.len() as u64);
+    Walked {
+        entry: Entry {
+            path,
+            kind,
+            mode: h.mode,
+            uid: h.uid,
+            gid: h.gid,
+            size,
+            mtime: h.mtime,
+            link,
+            whiteout,
+            offset: h.data_offset,
+        },
+        raw: h.path,
+        raw_link,
+        header_offset: h.header_offset,
+        pax: h.pax,
+        over_limit: h.over_limit,
     }
-    Ok((entry, !local.is_empty()))
 }
 
 fn count(entry: &Entry, c: &mut Counts, pax: bool) {

@@ -12,6 +12,8 @@ pub mod digest;
 pub mod dissect;
 pub mod docker;
 pub mod entry;
+pub mod headers;
+pub mod image;
 pub mod layer;
 pub mod limits;
 pub mod oci;

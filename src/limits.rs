@@ -50,14 +50,18 @@ pub const MAX_PATH_COMPONENTS: usize = 1_024;
 /// link record (`L`, `K`). Past it, the record is skipped as data.
 pub const MAX_HEADER_RECORD_BYTES: u64 = 1 << 20;
 
-/// Layer entries kept in memory for trees and listings, across all layers
-/// of one archive. Past it, entries are still counted and hashed, but not
-/// kept.
-pub const MAX_ENTRIES: usize = 4_000_000;
+/// Entries of one layer kept in memory for trees and listings. Past it,
+/// entries are still counted and hashed, but not kept. The largest real
+/// layers hold a few hundred thousand.
+pub const MAX_LAYER_ENTRIES: usize = 1_000_000;
 
-/// Bytes of entry paths and link targets kept in memory, across all layers
-/// of one archive.
-pub const MAX_ENTRY_NAME_BYTES: u64 = 256 << 20;
+/// Bytes of entry paths and link targets of one layer kept in memory.
+pub const MAX_LAYER_NAME_BYTES: u64 = 128 << 20;
+
+/// Bytes of the paths one merged filesystem (or one layer's listing)
+/// holds, implicit parent directories included. Past it, later entries are
+/// not applied to the tree, and the problem names where it stopped.
+pub const MAX_TREE_PATH_BYTES: u64 = 128 << 20;
 
 /// Bytes of small members kept in memory during a one-pass read (a
 /// compressed archive, or a download that cannot seek) in case a manifest

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use crate::limits::MAX_TREE_PATH_BYTES;
+
 use serde::{Deserialize, Serialize};
 
 use crate::entry::{Entry, Kind};
@@ -77,6 +79,11 @@ pub struct Listing {
     rows: Vec<Row>,
     by_path: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
+    /// Bytes of the paths held, against [`MAX_TREE_PATH_BYTES`]; past it,
+    /// later rows are left out and `truncated` says so.
+    path_bytes: u64,
+    /// Whether rows were left out for the budget.
+    pub truncated: bool,
 }
 
 fn split(path: &str) -> (&str, &str) {
@@ -93,7 +100,18 @@ impl Listing {
             self.rows[i] = row;
             return;
         }
+        if self.truncated {
+            return;
+        }
         self.ensure_dir(split(&row.path).0, row.layer);
+        self.push(row);
+    }
+
+    fn push(&mut self, row: Row) {
+        self.path_bytes += row.path.len() as u64;
+        if self.path_bytes > MAX_TREE_PATH_BYTES {
+            self.truncated = true;
+        }
         let i = self.rows.len();
         self.by_path.insert(row.path.clone(), i);
         self.children
@@ -103,12 +121,25 @@ impl Listing {
         self.rows.push(row);
     }
 
+    /// Adds the directories missing above a row, outermost first, without
+    /// recursion (a path may be deep).
     fn ensure_dir(&mut self, dir: &str, layer: Option<usize>) {
-        if dir.is_empty() || self.by_path.contains_key(dir) {
-            return;
+        let mut missing = Vec::new();
+        let mut d = dir;
+        while !d.is_empty() && !self.by_path.contains_key(d) {
+            missing.push(d);
+            d = split(d).0;
         }
+        for dir in missing.into_iter().rev() {
+            self.push(implicit_dir(dir, layer));
+        }
+    }
+}
+
+fn implicit_dir(dir: &str, layer: Option<usize>) -> Row {
+    {
         let (_, name) = split(dir);
-        self.insert(Row {
+        Row {
             path: dir.to_string(),
             name: name.to_string(),
             kind: Kind::Dir,
@@ -122,9 +153,11 @@ impl Listing {
             modified_by: Vec::new(),
             children: 0,
             content: None,
-        });
+        }
     }
+}
 
+impl Listing {
     /// Sums file sizes into their directories (hardlinked content once, as
     /// `du` does) and counts children.
     fn settle(&mut self) {

@@ -1,13 +1,15 @@
 //! OCI image layouts: `index.json`, nested indexes and docker manifest
 //! lists, image manifests, platforms, artifacts and referrers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
 use crate::archive::{read_json, Store};
 use crate::digest::{Check, Digest};
-use crate::docker::{load_config, settle_layers};
+use crate::image::Configs;
+use crate::limit;
+use crate::limits::{MAX_DESCRIPTORS, MAX_IMAGES, MAX_INDEX_DEPTH, MAX_LAYERS_PER_IMAGE};
 use crate::problem::{Fault, Location, Problem};
 use crate::report::{Document, Image, Layer, Platform, Source};
 
@@ -82,25 +84,55 @@ impl Descriptor {
     }
 }
 
-/// Walks index.json and everything it reaches.
+/// A descriptor waiting to be visited, with the indexes that led to it.
+struct Visit {
+    /// The descriptor, or why it could not be read.
+    desc: Result<Descriptor, Fault>,
+    /// Where it was listed: "index.json manifests[2]".
+    at: String,
+    parents: Vec<Digest>,
+    /// The name an outer index gave, which wins over nested ones.
+    name: Option<String>,
+}
+
+/// Walks index.json and everything it reaches: an explicit stack, not
+/// recursion, and every index walked once, however many indexes list it
+/// (a DAG is not a tree). Depth, descriptors and images are bounded by
+/// [`MAX_INDEX_DEPTH`], [`MAX_DESCRIPTORS`] and [`MAX_IMAGES`].
 pub struct Walker<'a> {
     store: &'a mut dyn Store,
+    configs: &'a mut Configs,
     pub docs: &'a mut Vec<Document>,
     pub problems: &'a mut Vec<Problem>,
     pub images: Vec<Image>,
+    /// Indexes already walked, with the name they passed down.
+    walked: HashSet<(Digest, Option<String>)>,
+    /// Manifests already made images, by digest.
+    made: HashMap<Digest, usize>,
+    descriptors: usize,
+    stack: Vec<Visit>,
+    /// Set once a limit stopped the walk.
+    stopped: bool,
 }
 
 impl<'a> Walker<'a> {
     pub fn new(
         store: &'a mut dyn Store,
+        configs: &'a mut Configs,
         docs: &'a mut Vec<Document>,
         problems: &'a mut Vec<Problem>,
     ) -> Walker<'a> {
         Walker {
             store,
+            configs,
             docs,
             problems,
             images: Vec::new(),
+            walked: HashSet::new(),
+            made: HashMap::new(),
+            descriptors: 0,
+            stack: Vec::new(),
+            stopped: false,
         }
     }
 
@@ -115,15 +147,6 @@ impl<'a> Walker<'a> {
                 return Vec::new();
             }
         };
-        self.docs.push(Document {
-            path: "index.json".into(),
-            digest: None,
-            media_type: json
-                .get("mediaType")
-                .and_then(Value::as_str)
-                .map(String::from),
-            json: json.clone(),
-        });
         if !json.is_object() {
             self.problems.push(Problem::new(
                 Fault::Unexpected {
@@ -133,16 +156,35 @@ impl<'a> Walker<'a> {
                 },
                 Location::entry("index.json"),
             ));
-            return Vec::new();
+        } else {
+            self.children(&json, "index.json", &[], None);
         }
-        self.children(&json, "index.json", &[], None);
+        self.docs.push(Document {
+            path: "index.json".into(),
+            digest: None,
+            media_type: json
+                .get("mediaType")
+                .and_then(Value::as_str)
+                .map(String::from),
+            json,
+        });
+        while let Some(v) = self.stack.pop() {
+            if self.stopped {
+                break;
+            }
+            match v.desc {
+                Ok(desc) => self.descriptor(&desc, &v.parents, v.name.as_deref()),
+                Err(f) => self.problems.push(Problem::new(f, Location::entry(v.at))),
+            }
+        }
         self.images
     }
 
+    /// Queues an index's descriptors, first listed first visited.
     fn children(&mut self, index: &Value, at: &str, parents: &[Digest], name: Option<&str>) {
         let list = match index.get("manifests") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(Value::Null) | None => Vec::new(),
+            Some(Value::Array(a)) => a.as_slice(),
+            Some(Value::Null) | None => &[],
             Some(_) => {
                 self.problems.push(Problem::new(
                     Fault::Unexpected {
@@ -152,17 +194,25 @@ impl<'a> Walker<'a> {
                     },
                     Location::entry(at),
                 ));
-                Vec::new()
+                &[]
             }
         };
-        for (i, d) in list.iter().enumerate() {
-            match Descriptor::from_json(d) {
-                Ok(desc) => self.descriptor(&desc, parents, name),
-                Err(f) => self.problems.push(Problem::new(
-                    f,
-                    Location::entry(format!("{at} manifests[{i}]")),
-                )),
-            }
+        let room = MAX_DESCRIPTORS.saturating_sub(self.descriptors);
+        if list.len() > room {
+            self.problems.push(Problem::new(
+                limit!(MAX_DESCRIPTORS, format!("the descriptors listed, at {at}")),
+                Location::entry(at),
+            ));
+        }
+        let list = &list[..list.len().min(room)];
+        self.descriptors += list.len();
+        for (i, d) in list.iter().enumerate().rev() {
+            self.stack.push(Visit {
+                desc: Descriptor::from_json(d),
+                at: format!("{at} manifests[{i}]"),
+                parents: parents.to_vec(),
+                name: name.map(String::from),
+            });
         }
     }
 
@@ -192,12 +242,15 @@ impl<'a> Walker<'a> {
             ));
             return;
         }
+        // an index reached again by another path: walked once for each
+        // name it passes down
+        let walk_key = (digest.clone(), name.map(String::from));
+        if self.walked.contains(&walk_key) {
+            return;
+        }
         // a manifest reached again (another ref, or a referrer of it): add the name
-        if let Some(img) = self
-            .images
-            .iter_mut()
-            .find(|i| i.manifest_digest.as_ref() == Some(&digest))
-        {
+        if let Some(&i) = self.made.get(&digest) {
+            let img = &mut self.images[i];
             if let Some(n) = name {
                 if !img.tags.iter().any(|t| t == n) {
                     img.tags.push(n.to_string());
@@ -243,15 +296,34 @@ impl<'a> Walker<'a> {
             .or_else(|| desc.media_type.clone());
         // decide by content; the media type is only a hint
         if json.get("manifests").is_some() && json.get("layers").is_none() {
+            self.walked.insert(walk_key);
+            if parents.len() >= MAX_INDEX_DEPTH {
+                self.problems.push(Problem::new(
+                    limit!(
+                        MAX_INDEX_DEPTH,
+                        format!("the index {path}, nested {} deep", parents.len() + 1)
+                    ),
+                    Location::entry(path.clone()).digest(Some(&digest)),
+                ));
+            } else {
+                let mut chain = parents.to_vec();
+                chain.push(digest.clone());
+                self.children(&json, &path, &chain, name);
+            }
             self.docs.push(Document {
-                path: path.clone(),
-                digest: Some(digest.clone()),
+                path,
+                digest: Some(digest),
                 media_type,
-                json: json.clone(),
+                json,
             });
-            let mut chain = parents.to_vec();
-            chain.push(digest);
-            self.children(&json, &path, &chain, name);
+            return;
+        }
+        if self.images.len() >= MAX_IMAGES {
+            self.problems.push(Problem::new(
+                limit!(MAX_IMAGES, format!("the images reached, at {path}")),
+                Location::entry(path).digest(Some(&digest)),
+            ));
+            self.stopped = true;
             return;
         }
         let mut img = Image::new(Source::Oci);
@@ -289,7 +361,8 @@ impl<'a> Walker<'a> {
             }
             if let Some(cd) = &cfg.digest {
                 if is_image {
-                    load_config(self.store, &mut img, &cd.blob_path(), Some(cd));
+                    self.configs
+                        .apply(self.store, &mut img, &cd.blob_path(), Some(cd));
                 } else {
                     img.config_digest = Some(cd.clone());
                     img.config_check = match self.store.read(&cd.blob_path()) {
@@ -312,7 +385,16 @@ impl<'a> Walker<'a> {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        for (j, l) in layers.iter().enumerate() {
+        if layers.len() > MAX_LAYERS_PER_IMAGE {
+            img.problems.push(Problem::new(
+                limit!(
+                    MAX_LAYERS_PER_IMAGE,
+                    format!("{path}'s {} layers", layers.len())
+                ),
+                Location::entry(path.clone()),
+            ));
+        }
+        for (j, l) in layers.iter().take(MAX_LAYERS_PER_IMAGE).enumerate() {
             let d = match Descriptor::from_json(l) {
                 Ok(d) => d,
                 Err(f) => {
@@ -344,7 +426,8 @@ impl<'a> Walker<'a> {
             }
             img.layers.push(layer);
         }
-        settle_layers(&mut img);
+        self.configs.settle(&mut img);
+        self.made.insert(digest, self.images.len());
         self.images.push(img);
     }
 }

@@ -188,6 +188,12 @@ impl Location {
         self
     }
 
+    /// Names a path inside a layer (raw bytes, shown lossily).
+    pub fn entry_path(mut self, raw: &[u8]) -> Location {
+        self.entry = Some(String::from_utf8_lossy(raw).into_owned());
+        self
+    }
+
     pub fn digest(mut self, digest: Option<&Digest>) -> Location {
         self.digest = digest.cloned();
         self

@@ -1,6 +1,8 @@
 //! The report: every fact a dissection yields, in the stable shape that
 //! `layercake inspect --json` prints and the page exports.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -131,14 +133,14 @@ pub struct Image {
     /// The image ID for docker archives.
     pub config_digest: Option<Digest>,
     pub config_media_type: Option<String>,
-    /// The raw config JSON.
-    pub config: Option<Value>,
+    /// The raw config JSON (shared by the images that name one config).
+    pub config: Option<Arc<Value>>,
     /// Set for artifacts (an artifactType, or a config that is not an image config).
     pub artifact_type: Option<String>,
     pub subject: Option<Digest>,
     /// The typed config.
-    pub summary: Config,
-    pub history: Vec<HistoryStep>,
+    pub summary: Arc<Config>,
+    pub history: Arc<Vec<HistoryStep>>,
     pub layers: Vec<Layer>,
     pub manifest_check: Check,
     pub config_check: Check,
@@ -167,8 +169,8 @@ impl Image {
             config: None,
             artifact_type: None,
             subject: None,
-            summary: Config::default(),
-            history: Vec::new(),
+            summary: Arc::default(),
+            history: Arc::default(),
             layers: Vec::new(),
             manifest_check: unchecked(),
             config_check: unchecked(),
@@ -201,6 +203,14 @@ impl Image {
             checks.push(&l.diff_id_check);
         }
         self.verified = verdict(checks);
+        // an image is verified only when every layer was read and checked
+        let unread = self
+            .layers
+            .iter()
+            .any(|l| !l.read || l.verified != Some(true));
+        if self.verified == Some(true) && unread {
+            self.verified = None;
+        }
     }
 
     /// Total bytes of the layer blobs and of their uncompressed streams.
@@ -237,9 +247,10 @@ pub struct Layer {
     /// Bytes of the blob.
     pub size: Option<u64>,
     pub uncompressed_size: Option<u64>,
-    /// Tar members, counted as GNU tar lists them.
-    pub entries: u64,
-    pub counts: Counts,
+    /// Tar members, counted as GNU tar lists them; `None` until the blob
+    /// is read (and for a blob that could not be read at all).
+    pub entries: Option<u64>,
+    pub counts: Option<Counts>,
     pub has_eof_blocks: bool,
     /// The blob checked against its digest, and the uncompressed stream
     /// against the diff_id.
@@ -266,8 +277,8 @@ impl Layer {
             estargz: false,
             size: None,
             uncompressed_size: None,
-            entries: 0,
-            counts: Counts::default(),
+            entries: None,
+            counts: None,
             has_eof_blocks: false,
             digest_check: Check::NotChecked {
                 reason: "not read".into(),
@@ -291,8 +302,13 @@ impl Layer {
         self.estargz = facts.estargz;
         self.size = Some(facts.size);
         self.uncompressed_size = facts.uncompressed_size;
-        self.entries = facts.entries;
-        self.counts = facts.counts.clone();
+        // a blob that could not be read at all has unknown counts
+        let read = facts.digest.is_some()
+            || facts.compression.is_some()
+            || facts.entries > 0
+            || facts.size > 0;
+        self.entries = read.then_some(facts.entries);
+        self.counts = read.then(|| facts.counts.clone());
         self.has_eof_blocks = facts.has_eof_blocks;
         self.digest_check = Check::compare(self.digest.as_ref(), facts.digest.as_ref());
         if self.digest.is_none() {

@@ -8,6 +8,9 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::entry::{Entry, Kind};
+use crate::limit;
+use crate::limits::MAX_TREE_PATH_BYTES;
+use crate::problem::{Fault, Location, Problem};
 use crate::report::FileStats;
 use crate::whiteout::{classify, Whiteout};
 
@@ -91,6 +94,13 @@ pub struct Tree {
     waste: HashMap<Vec<u8>, (u32, u64)>,
     /// Live names of each piece of content (hardlinks share one).
     names: HashMap<(usize, usize), u32>,
+    /// Bytes of the paths the tree holds, against [`MAX_TREE_PATH_BYTES`].
+    path_bytes: u64,
+    /// Set once that budget is spent: later entries are not applied.
+    full: bool,
+    /// What merging found: writes through symlinks that leave the root,
+    /// and the limit, if reached. Each names its layer.
+    pub problems: Vec<Problem>,
 }
 
 fn children_range(dir: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -122,10 +132,19 @@ impl Tree {
                 changes[ei] = Change::Removed;
             }
             for (ei, e) in entries.iter().enumerate() {
-                if e.whiteout.is_some() || e.path.is_empty() {
+                if e.whiteout.is_some() || e.path.is_empty() || t.full {
                     continue;
                 }
                 changes[ei] = t.add(e, li, ei);
+                if t.path_bytes > MAX_TREE_PATH_BYTES {
+                    t.full = true;
+                    let mut at = Location::default().entry_path(&e.path);
+                    at.layer = Some(li);
+                    t.problems.push(Problem::new(
+                        limit!(MAX_TREE_PATH_BYTES, "the paths of the merged filesystem"),
+                        at,
+                    ));
+                }
             }
             t.changes.push(changes);
         }
@@ -195,7 +214,23 @@ impl Tree {
             let parent = &path[..end + i];
             match self.nodes.get(parent) {
                 Some(n) if n.kind == Kind::Dir => {}
-                Some(_) => {
+                Some(n) => {
+                    if let Some(why) = n
+                        .link
+                        .as_deref()
+                        .filter(|_| n.kind == Kind::Symlink)
+                        .and_then(|target| leaves_root(parent, target))
+                    {
+                        let mut at = Location::default().entry_path(path);
+                        at.layer = Some(layer);
+                        self.problems.push(Problem::new(
+                            Fault::UnsafeName {
+                                name: String::from_utf8_lossy(path).into_owned(),
+                                why,
+                            },
+                            at,
+                        ));
+                    }
                     // a file where a directory must be: the file goes
                     let old = self.nodes.remove(parent);
                     if let Some(old) = old {
@@ -204,6 +239,7 @@ impl Tree {
                     self.nodes.insert(parent.to_vec(), implicit_dir(layer));
                 }
                 None => {
+                    self.path_bytes += parent.len() as u64;
                     self.nodes.insert(parent.to_vec(), implicit_dir(layer));
                 }
             }
@@ -269,6 +305,7 @@ impl Tree {
                 change
             }
             None => {
+                self.path_bytes += e.path.len() as u64;
                 self.nodes.insert(e.path.clone(), node);
                 Change::Added
             }
@@ -337,6 +374,29 @@ impl Tree {
         }
         Ok(())
     }
+}
+
+/// Why writing below the symlink `link` (at `at`) -> `target` would land
+/// outside the root for an extractor that follows it: an absolute target,
+/// or one whose `..` climb above the root.
+fn leaves_root(at: &[u8], target: &[u8]) -> Option<&'static str> {
+    if target.first() == Some(&b'/') {
+        return Some("is written through a symlink to an absolute path");
+    }
+    let mut depth = at.split(|&b| b == b'/').count().saturating_sub(1) as i64;
+    for part in target.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return Some("is written through a symlink that climbs out of the root");
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    None
 }
 
 fn implicit_dir(layer: usize) -> Node {

@@ -116,9 +116,9 @@ fn docker_archive_two_images_tags_configs_and_verified_diff_ids() {
             }
             assert_eq!(img.verified, Some(true));
         }
-        assert_eq!(a.layers[0].entries, 2);
-        assert_eq!(a.layers[1].entries, 2);
-        assert_eq!(b.layers[1].entries, 1);
+        assert_eq!(a.layers[0].entries, Some(2));
+        assert_eq!(a.layers[1].entries, Some(2));
+        assert_eq!(b.layers[1].entries, Some(1));
     }
 }
 
@@ -208,7 +208,7 @@ fn legacy_save_follows_parent_chain_base_first() {
         for (i, l) in img.layers.iter().enumerate() {
             assert_eq!(l.path, Some(format!("{}/layer.tar", ids[i])));
             assert_eq!(l.diff_id, Some(sha(&tars[i])));
-            assert_eq!(l.entries, 1);
+            assert_eq!(l.entries, Some(1));
         }
         let cmds: Vec<_> = img.history.iter().map(|h| h.created_by.clone()).collect();
         assert_eq!(
@@ -364,7 +364,7 @@ fn docker25_manifest_json_with_blob_paths_and_null_manifests() {
         assert_eq!(l.media_type.as_deref(), Some(LAYER_TAR));
         assert_eq!(l.digest_check, Check::Verified { digest: sha(&tar) });
         assert_eq!(l.diff_id_check, Check::Verified { digest: sha(&tar) });
-        assert_eq!(l.entries, 2);
+        assert_eq!(l.entries, Some(2));
         assert_eq!(img.verified, Some(true));
     }
 }
@@ -415,7 +415,7 @@ fn check_compressed_layer(blob: &[u8], tar: &[u8], media_type: &str, want: Compr
         assert_eq!(l.compression, Some(want));
         assert_eq!(l.digest_check, Check::Verified { digest: sha(blob) });
         assert_eq!(l.diff_id_check, Check::Verified { digest: sha(tar) });
-        assert_eq!(l.entries, 7);
+        assert_eq!(l.entries, Some(7));
     }
 }
 
@@ -462,7 +462,7 @@ fn summary(d: &Dissection) -> Summary {
             let layers = i
                 .layers
                 .iter()
-                .map(|l| (l.diff_id.clone(), l.entries, l.verified))
+                .map(|l| (l.diff_id.clone(), l.entries.unwrap_or(0), l.verified))
                 .collect();
             (i.tags.clone(), i.config_digest.clone(), layers)
         })

@@ -1,0 +1,201 @@
+//! One image: its config loaded once however many manifests name it, and
+//! its layers settled against the config's diff_ids and history.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::archive::Store;
+use crate::config::{self, Config, HistoryStep};
+use crate::digest::{Check, Digest};
+use crate::docker::digest_from_name;
+use crate::limit;
+use crate::limits::MAX_DOCUMENTS_TOTAL_BYTES;
+use crate::problem::{Fault, Location, Problem};
+use crate::report::{Image, Platform};
+
+/// A config as read: shared by every image that names it.
+#[derive(Clone)]
+struct Loaded {
+    /// The sha256 of the raw bytes, when they could be read or hashed.
+    actual: Option<Digest>,
+    json: Option<Arc<Value>>,
+    summary: Arc<Config>,
+    history: Arc<Vec<HistoryStep>>,
+    /// Why the config could not be read or parsed.
+    fault: Option<Fault>,
+}
+
+/// Configs read so far, by member path: each is read, hashed and parsed
+/// once, and the documents parsed in all stay within
+/// [`MAX_DOCUMENTS_TOTAL_BYTES`].
+#[derive(Default)]
+pub struct Configs {
+    loaded: HashMap<String, Loaded>,
+    /// Histories mapped onto a layer count, by (unmapped history, count);
+    /// the unmapped histories stay alive in `loaded`, so the keys stay true.
+    #[allow(clippy::type_complexity)]
+    mapped: HashMap<(usize, usize), (Arc<Vec<HistoryStep>>, Option<Fault>)>,
+    bytes: u64,
+}
+
+impl Configs {
+    fn load(&mut self, store: &mut dyn Store, path: &str) -> Loaded {
+        if let Some(l) = self.loaded.get(path) {
+            return l.clone();
+        }
+        let mut loaded = Loaded {
+            actual: None,
+            json: None,
+            summary: Arc::default(),
+            history: Arc::default(),
+            fault: None,
+        };
+        match store.read(path) {
+            Ok(bytes) => {
+                loaded.actual = Some(Digest::sha256_of(&bytes));
+                self.bytes += bytes.len() as u64;
+                if self.bytes > MAX_DOCUMENTS_TOTAL_BYTES {
+                    loaded.fault = Some(limit!(
+                        MAX_DOCUMENTS_TOTAL_BYTES,
+                        format!("the configs parsed, at {path}")
+                    ));
+                } else {
+                    match serde_json::from_slice::<Value>(&bytes) {
+                        Ok(json) => {
+                            loaded.summary = Arc::new(Config::from_json(&json));
+                            loaded.history = Arc::new(config::history(&json));
+                            loaded.json = Some(Arc::new(json));
+                        }
+                        Err(e) => {
+                            loaded.fault = Some(Fault::BadJson {
+                                what: format!("config {path}"),
+                                detail: e.to_string(),
+                            })
+                        }
+                    }
+                }
+            }
+            Err(fault) => {
+                // too large, or not kept: its ID is still its content's sha256
+                loaded.actual = store.digest(path);
+                loaded.fault = Some(fault);
+            }
+        }
+        self.loaded.insert(path.to_string(), loaded.clone());
+        loaded
+    }
+
+    /// Reads the config at `path` into the image: raw JSON, typed fields,
+    /// history, and its digest checked against the name it was given. A
+    /// config that cannot be parsed still gives the image its ID (the
+    /// sha256 of the raw bytes), with a problem that says why.
+    pub fn apply(
+        &mut self,
+        store: &mut dyn Store,
+        img: &mut Image,
+        path: &str,
+        expected: Option<&Digest>,
+    ) {
+        let loaded = self.load(store, path);
+        if let Some(fault) = loaded.fault {
+            img.problems
+                .push(Problem::new(fault, Location::entry(path)));
+        }
+        let Some(actual) = loaded.actual else {
+            img.config_digest = expected.cloned();
+            if let Some(e) = expected {
+                img.config_check = Check::Unreadable {
+                    expected: e.clone(),
+                };
+            }
+            return;
+        };
+        // a digest the manifest gives, or a content-addressed blob path,
+        // is a promise; a docker-archive file name is only a habit
+        let promised = expected.cloned().or_else(|| {
+            path.starts_with("blobs/")
+                .then(|| digest_from_name(path))
+                .flatten()
+        });
+        img.config_check = Check::compare(promised.as_ref(), Some(&actual));
+        match &img.config_check {
+            Check::Mismatch { expected, actual } => img.problems.push(Problem::new(
+                Fault::DigestMismatch {
+                    what: format!("config {path}"),
+                    expected: expected.clone(),
+                    actual: actual.clone(),
+                },
+                Location::entry(path),
+            )),
+            Check::NotChecked { .. } => {
+                img.config_check = Check::NotChecked {
+                    reason: format!("{path} is not named by a digest; the image ID is its sha256"),
+                };
+                if let Some(named) = digest_from_name(path).filter(|n| *n != actual) {
+                    img.problems.push(Problem::new(
+                        Fault::NameNotDigest {
+                            path: path.to_string(),
+                            named,
+                            actual: actual.clone(),
+                        },
+                        Location::entry(path),
+                    ));
+                }
+            }
+            Check::Verified { .. } | Check::Unreadable { .. } => {}
+        }
+        img.config_digest = Some(promised.unwrap_or(actual));
+        if let Some(json) = loaded.json {
+            img.platform = Platform {
+                os: loaded.summary.os.clone(),
+                architecture: loaded.summary.architecture.clone(),
+                variant: loaded.summary.variant.clone(),
+            };
+            img.summary = loaded.summary;
+            img.history = loaded.history;
+            img.config = Some(json);
+        }
+    }
+}
+
+impl Configs {
+    /// Checks that the config's diff_ids and history line up with the
+    /// layers, and maps the history onto them (once per config and layer
+    /// count, shared by the images alike).
+    pub fn settle(&mut self, img: &mut Image) {
+        let n = img.layers.len();
+        let diff_ids = &img.summary.diff_ids;
+        if img.config.is_some() && img.artifact_type.is_none() && diff_ids.len() != n {
+            img.problems.push(Problem::new(
+                Fault::DiffIdCount {
+                    found: diff_ids.len(),
+                    expected: n,
+                },
+                Location::default().digest(img.config_digest.as_ref()),
+            ));
+        }
+        for (layer, d) in img.layers.iter_mut().zip(diff_ids) {
+            if layer.diff_id.is_none() {
+                layer.diff_id = d.clone();
+            }
+        }
+        if img.history.is_empty() {
+            return;
+        }
+        let key = (Arc::as_ptr(&img.history) as usize, n);
+        let (history, fault) = self.mapped.entry(key).or_insert_with(|| {
+            let mut steps = img.history.as_ref().clone();
+            let fault = config::map_history(&mut steps, n);
+            (Arc::new(steps), fault)
+        });
+        img.history = history.clone();
+        if let Some(f) = fault {
+            img.problems.push(Problem::new(
+                f.clone(),
+                Location::default().digest(img.config_digest.as_ref()),
+            ));
+        }
+    }
+}
