@@ -713,9 +713,10 @@ pub fn docker_many_entries_one_config(entries: usize, config_bytes: usize) -> Ve
     let mut t = Tar::new()
         .file(img.layer_path(0), &img.layers[0])
         .file(config_path(&img.config), &img.config);
+    let entry = img.entry();
     let manifest: Vec<Value> = (0..entries)
         .map(|i| {
-            let mut e = img.entry();
+            let mut e = entry.clone();
             e["RepoTags"] = json!([format!("many:{i}")]);
             e
         })

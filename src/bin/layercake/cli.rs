@@ -10,7 +10,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use layercake::dissect::Share;
 use layercake::report::Image;
-use layercake::tree::write_layer_listing;
 use layercake::{dissect, dissect_stream, Dissection, Event, Options, Quiet, Severity};
 
 use crate::text;
@@ -98,7 +97,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let i = pick_image(&d.report.images, image, platform.as_deref())?;
             let tree = d.tree(i);
             let written = match layer {
-                None => tree.write_listing(&mut out),
+                None => text::write_listing(&mut out, &tree),
                 Some(l) => {
                     let entries = d.layer_entries(i);
                     let e = entries.get(l).ok_or_else(|| {
@@ -107,7 +106,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             entries.len()
                         )
                     })?;
-                    write_layer_listing(&mut out, e, Some((&tree, l)))
+                    text::write_layer_listing(&mut out, e, Some((&tree, l)))
                 }
             };
             written.map_err(|e| e.to_string())?;

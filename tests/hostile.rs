@@ -1,0 +1,662 @@
+//! Hostile archives, one per class, each built in code: what a dissection
+//! must still find, and the problems (with their codes) it must report.
+//!
+//! | case | archive | must |
+//! |---|---|---|
+//! | (a) | OCI layout, 40 nested indexes, each listing the next twice | finish fast, one image |
+//! | (b) | a chain of 20,000 distinct nested indexes | no stack overflow; `limit` MAX_INDEX_DEPTH |
+//! | (c) | a layer of 4 files with 32,768-component PAX paths | `limit`; peak RSS < 256 MB |
+//! | (d) | `docker save \| gzip`, 4 GiB of padding before manifest.json | the image; peak RSS < 256 MB |
+//! | (e) | a gzip layer whose first member is a 1 GiB PAX header | `limit`; peak RSS < 256 MB |
+//! | (f) | manifest.json, 3,000 entries naming one 4 MiB config | peak RSS < 256 MB |
+//! | (g) | `..`, absolute, `a/../../b`, a write through a symlink, an outer `../manifest.json` | `unsafe_name` each |
+//! | (h) | a missing layer | not verified; `entries: null`; `missing` |
+//! | (i) | a whole-archive gzip cut mid-layer | `truncated`; entries read so far kept |
+//! | (j) | a config of invalid UTF-8, or nested deeper than 128 | `config_digest` of the raw bytes; `bad_json` |
+//!
+//! (a) and (b) run the library in a child process (this test binary run
+//! again for one test), so a stack overflow or a hang fails one test, not
+//! the whole binary. (c)–(f) run the `layercake` binary (the test profile's:
+//! a debug build under plain `cargo test`) and read its peak RSS from
+//! `wait4`; under a debug build (d) pads 384 MiB instead of 4 GiB (set
+//! `LAYERCAKE_HOSTILE_PAD_MIB` to choose), since inflating and hashing 1 GiB
+//! unoptimised takes minutes; scripts/test.sh runs this file in release too,
+//! at full size. Every child is capped at 6 GiB of address space
+//! and killed after a generous timeout, so a runaway case fails instead of
+//! taking the machine down.
+
+// the builders alone, without the fixture-corpus helpers of tests/common
+#[path = "common/build.rs"]
+mod build;
+
+use std::io::{Cursor, Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use layercake::digest::Digest;
+use layercake::{dissect, dissect_stream, Dissection, Options, Problem, Quiet, Severity};
+use serde_json::{json, Value};
+
+use build::*;
+
+/// Peak RSS allowed for a child reading a memory-hostile archive.
+const RSS_LIMIT_KB: u64 = 256 * 1024;
+
+// ------------------------------------------------------------------ helpers
+
+fn seek_read(bytes: &[u8]) -> Dissection {
+    dissect(Cursor::new(bytes), &Options::default(), &mut Quiet).expect("seekable read")
+}
+
+fn stream_read(bytes: &[u8]) -> Dissection {
+    dissect_stream(
+        bytes,
+        Some(bytes.len() as u64),
+        &Options::default(),
+        &mut Quiet,
+    )
+    .expect("one-pass read")
+}
+
+/// Both ways of reading, labelled.
+fn read_both(bytes: &[u8]) -> [(&'static str, Dissection); 2] {
+    [("seek", seek_read(bytes)), ("stream", stream_read(bytes))]
+}
+
+fn problems(d: &Dissection) -> Vec<Problem> {
+    d.report.all_problems()
+}
+
+fn show(ps: &[Problem]) -> String {
+    ps.iter()
+        .map(|p| format!("\n  [{}] {}", p.code, p.to_line()))
+        .collect()
+}
+
+/// A problem with this code whose message names `needle` (or, for names,
+/// whose entry is `needle`).
+fn has(ps: &[Problem], code: &str, needle: &str) -> bool {
+    ps.iter().any(|p| {
+        p.code == code
+            && (p.message.contains(needle) || p.location.entry.as_deref() == Some(needle))
+    })
+}
+
+fn report_json(d: &Dissection) -> Value {
+    serde_json::to_value(&d.report).expect("the report serialises")
+}
+
+/// Every problem of a report as JSON (archive, images, layers).
+fn json_problems(r: &Value) -> Vec<Value> {
+    let mut out: Vec<Value> = r["problems"].as_array().cloned().unwrap_or_default();
+    for img in r["images"].as_array().into_iter().flatten() {
+        out.extend(img["problems"].as_array().cloned().unwrap_or_default());
+        for l in img["layers"].as_array().into_iter().flatten() {
+            out.extend(l["problems"].as_array().cloned().unwrap_or_default());
+        }
+    }
+    out
+}
+
+fn json_has_limit(r: &Value, limit: &str) -> bool {
+    json_problems(r)
+        .iter()
+        .any(|p| p["code"] == "limit" && p["message"].as_str().is_some_and(|m| m.contains(limit)))
+}
+
+fn json_codes(r: &Value) -> String {
+    json_problems(r)
+        .iter()
+        .map(|p| format!("\n  [{}] {}", p["code"], p["message"]))
+        .map(|s| s.chars().take(300).collect::<String>())
+        .collect()
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("layercake-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// What a child process did.
+struct Outcome {
+    code: Option<i32>,
+    signal: Option<i32>,
+    timed_out: bool,
+    max_rss_kb: u64,
+    secs: f64,
+    /// The first 256 MB of standard output, and how many bytes it wrote.
+    stdout: Vec<u8>,
+    stdout_len: u64,
+    stderr_tail: String,
+}
+
+impl Outcome {
+    fn describe(&self) -> String {
+        format!(
+            "exit {:?}, signal {:?}{}, {:.1} s, peak RSS {} MB, {} bytes of output; stderr: {}",
+            self.code,
+            self.signal,
+            if self.timed_out { " (timed out)" } else { "" },
+            self.secs,
+            self.max_rss_kb / 1024,
+            self.stdout_len,
+            self.stderr_tail
+        )
+    }
+
+    fn json(&self) -> Option<Value> {
+        (self.stdout.len() as u64 == self.stdout_len)
+            .then(|| serde_json::from_slice(&self.stdout).ok())
+            .flatten()
+    }
+}
+
+type Feed = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + Send>;
+
+/// Runs `cmd` to the end (killed after `timeout`), feeding its standard
+/// input from `feed`, and reads its peak RSS from `wait4`.
+fn run_child(mut cmd: Command, feed: Option<Feed>, timeout: Duration) -> Outcome {
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(if feed.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between
+    // fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let cap = 6u64 << 30;
+            let lim = libc::rlimit {
+                rlim_cur: cap as libc::rlim_t,
+                rlim_max: cap as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn the child");
+    let pid = child.id() as libc::pid_t;
+    let feeder = feed.map(|f| {
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            // a child that stops reading early closes the pipe: not an error here
+            let _ = f(&mut stdin);
+        })
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut total = 0u64;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    total += n as u64;
+                    if kept.len() < 256 << 20 {
+                        kept.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        }
+        (kept, total)
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        let s = String::from_utf8_lossy(&s).into_owned();
+        let tail: String = s.chars().rev().take(2000).collect();
+        tail.chars().rev().collect::<String>()
+    });
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(timeout).is_err() {
+            // SAFETY: pid is our child, not yet reaped (the waiter signals first)
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            true
+        } else {
+            false
+        }
+    });
+    let mut status = 0;
+    // SAFETY: plain wait4 on our own child into locals
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "wait4: {e}");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let _ = done_tx.send(());
+    let timed_out = watchdog.join().unwrap();
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    let (stdout, stdout_len) = reader.join().unwrap();
+    let stderr_tail = err_reader.join().unwrap();
+    // the std handle must not wait for a pid that is gone
+    std::mem::forget(child);
+    Outcome {
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
+        timed_out,
+        max_rss_kb: usage.ru_maxrss as u64,
+        secs,
+        stdout,
+        stdout_len,
+        stderr_tail,
+    }
+}
+
+/// `layercake inspect --json FILE` (or `-` with `feed` on stdin).
+fn inspect(file: &str, feed: Option<Feed>) -> Outcome {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_layercake"));
+    cmd.args(["inspect", "--json", file]);
+    run_child(cmd, feed, Duration::from_secs(900))
+}
+
+fn assert_bounded(name: &str, o: &Outcome, codes: &[i32]) {
+    eprintln!("{name}: {}", o.describe());
+    assert!(
+        o.code.is_some_and(|c| codes.contains(&c)),
+        "{name}: should exit with one of {codes:?}; {}",
+        o.describe()
+    );
+    assert!(
+        o.max_rss_kb < RSS_LIMIT_KB,
+        "{name}: peak RSS {} MB, should stay under {} MB; {}",
+        o.max_rss_kb / 1024,
+        RSS_LIMIT_KB / 1024,
+        o.describe()
+    );
+}
+
+const CHILD_ENV: &str = "LAYERCAKE_HOSTILE_CHILD";
+
+/// Runs `body` in a child process (this test binary, filtered to `name`),
+/// so a stack overflow or a hang fails this test alone. Returns false in
+/// the parent after checking the child; the child runs `body`.
+fn isolated(name: &str, timeout: Duration, body: impl FnOnce()) {
+    if std::env::var(CHILD_ENV).as_deref() == Ok(name) {
+        body();
+        return;
+    }
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, name);
+    let o = run_child(cmd, None, timeout);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let ran = out.contains("1 passed") || out.contains("1 failed");
+    assert!(
+        ran || o.timed_out || o.signal.is_some(),
+        "{name}: the child ran no test: {out}"
+    );
+    assert!(
+        !o.timed_out,
+        "{name}: took longer than {} s (killed); {}",
+        timeout.as_secs(),
+        o.describe()
+    );
+    assert!(
+        o.code == Some(0),
+        "{name}: the child failed: {}\n{}",
+        o.describe(),
+        out.lines()
+            .filter(|l| !l.starts_with("running") && !l.trim().is_empty())
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+// ------------------------------------------------------------ (a) index DAG
+
+fn dag_case(depth: usize) {
+    let archive = oci_nested(depth, 2);
+    for (how, d) in read_both(&archive) {
+        let ps = problems(&d);
+        let images = &d.report.images;
+        if depth < layercake::limits::MAX_INDEX_DEPTH {
+            assert_eq!(images.len(), 1, "{how}: one image{}", show(&ps));
+        } else {
+            // deeper than the limit: the image, or a limit that says why not
+            assert!(
+                images.len() == 1 || has(&ps, "limit", "MAX_INDEX_DEPTH"),
+                "{how}: {} images and no MAX_INDEX_DEPTH limit{}",
+                images.len(),
+                show(&ps)
+            );
+            assert!(images.len() <= 1, "{how}: {} images", images.len());
+        }
+        if let Some(img) = images.first() {
+            assert_eq!(img.tags, ["nested:1"], "{how}");
+            assert_eq!(img.layers.len(), 1, "{how}");
+        }
+        serde_json::to_string(&d.report).unwrap();
+    }
+}
+
+/// 30 nested indexes (within MAX_INDEX_DEPTH), each listing the next twice:
+/// 2^30 paths through 30 distinct indexes; the DAG is walked once.
+#[test]
+fn a_index_dag_fan_out_is_walked_once() {
+    isolated(
+        "a_index_dag_fan_out_is_walked_once",
+        Duration::from_secs(30),
+        || dag_case(30),
+    );
+}
+
+/// The same 40 deep, as in the issue: fast, and one image (or, past
+/// MAX_INDEX_DEPTH = 32, a `limit` problem naming it and no duplicates).
+#[test]
+fn a_index_dag_40_deep_finishes_fast() {
+    isolated(
+        "a_index_dag_40_deep_finishes_fast",
+        Duration::from_secs(30),
+        || dag_case(40),
+    );
+}
+
+// ---------------------------------------------------------- (b) index chain
+
+#[test]
+fn b_index_chain_of_20000_is_a_depth_limit_not_a_stack_overflow() {
+    let name = "b_index_chain_of_20000_is_a_depth_limit_not_a_stack_overflow";
+    isolated(name, Duration::from_secs(300), || {
+        let archive = oci_index_chain(20_000);
+        for (how, d) in read_both(&archive) {
+            let ps = problems(&d);
+            assert!(
+                has(&ps, "limit", "MAX_INDEX_DEPTH"),
+                "{how}: a limit problem naming MAX_INDEX_DEPTH{}",
+                show(&ps)
+            );
+            assert!(
+                d.report.images.is_empty(),
+                "{how}: the image lies past the limit"
+            );
+            serde_json::to_string(&d.report).unwrap();
+        }
+    });
+}
+
+// ---------------------------------------------------- (c) deep PAX paths
+
+#[test]
+fn c_pax_paths_of_32768_components_stay_within_memory() {
+    let path = temp_file("c.tar", &docker_deep_paths(4, 32_768));
+    let o = inspect(path.to_str().unwrap(), None);
+    assert_bounded("c", &o, &[1]);
+    let r = o.json().expect("the JSON report");
+    assert!(
+        json_has_limit(&r, "MAX_PATH_BYTES") || json_has_limit(&r, "MAX_PATH_COMPONENTS"),
+        "c: a limit problem naming MAX_PATH_BYTES or MAX_PATH_COMPONENTS{}",
+        json_codes(&r)
+    );
+    assert_eq!(r["images"].as_array().map(Vec::len), Some(1));
+}
+
+// ------------------------------------------------- (d) 4 GiB of padding
+
+fn pad_bytes() -> u64 {
+    match std::env::var("LAYERCAKE_HOSTILE_PAD_MIB") {
+        Ok(v) => {
+            v.parse::<u64>()
+                .expect("LAYERCAKE_HOSTILE_PAD_MIB is a number")
+                << 20
+        }
+        // past the RSS bound, but quick enough unoptimised
+        Err(_) if cfg!(debug_assertions) => 384 << 20,
+        Err(_) => 4 << 30,
+    }
+}
+
+#[test]
+fn d_gzip_archive_with_gigabytes_of_padding_before_manifest_json() {
+    let pad = pad_bytes();
+    let feed: Feed = Box::new(move |w| {
+        let mut gz = padded_gzip_docker_save(pad);
+        std::io::copy(&mut gz, w).map(|_| ())
+    });
+    let o = inspect("-", Some(feed));
+    assert_bounded("d", &o, &[0, 1]);
+    let r = o.json().expect("the JSON report");
+    assert_eq!(
+        r["images"][0]["tags"],
+        json!(["padded:1"]),
+        "d{}",
+        json_codes(&r)
+    );
+    assert_eq!(r["images"].as_array().map(Vec::len), Some(1));
+    // the padding is hashed as it goes by, or kept up to MAX_KEPT_BYTES
+    // (then a limit problem says so); either way, never held whole
+    let layer = &r["images"][0]["layers"][0];
+    assert_eq!(layer["entries"], json!(1), "d: the layer is read");
+}
+
+// ----------------------------------------------- (e) a 1 GiB PAX header
+
+#[test]
+fn e_gzip_layer_whose_first_member_is_a_1_gib_pax_header() {
+    let path = temp_file("e.tar", &docker_huge_pax(1 << 30));
+    let o = inspect(path.to_str().unwrap(), None);
+    assert_bounded("e", &o, &[1]);
+    let r = o.json().expect("the JSON report");
+    assert!(
+        json_has_limit(&r, "MAX_HEADER_RECORD_BYTES"),
+        "e: a limit problem naming MAX_HEADER_RECORD_BYTES{}",
+        json_codes(&r)
+    );
+    // the member after the record is still read
+    let entries = &r["images"][0]["layers"][0]["entries"];
+    assert!(
+        entries.as_u64().is_some_and(|n| n >= 1),
+        "e: entries {entries}"
+    );
+}
+
+// ---------------------------------------- (f) 3,000 entries, one config
+
+#[test]
+fn f_manifest_of_3000_entries_naming_one_4_mib_config() {
+    let path = temp_file("f.tar", &docker_many_entries_one_config(3_000, 4 << 20));
+    let o = inspect(path.to_str().unwrap(), None);
+    assert_bounded("f", &o, &[0, 1]);
+}
+
+// ------------------------------------------------------- (g) unsafe names
+
+#[test]
+fn g_unsafe_names_are_warnings_that_carry_the_raw_name() {
+    let layer = Tar::new()
+        .file("../../etc/passwd", b"root::0:0::/:/bin/sh\n")
+        .file("/abs/file", b"abs\n")
+        .file("a/../../b", b"b\n")
+        .symlink("evil", "/etc")
+        .file("evil/passwd", b"through the link\n")
+        .file("fine/file", b"ok\n")
+        .finish();
+    let real = DockerImage::of(vec![layer], "real:1");
+    let decoy = DockerImage::of(vec![Tar::new().file("decoy", b"x").finish()], "decoy:1");
+    // the decoy's members, then the real image, then the decoy manifest last
+    // (where a "last wins" rule would let it replace manifest.json)
+    let decoy_manifest = to_json(&json!([decoy.entry()]));
+    let archive = docker_save(&[real])
+        .file(decoy.layer_path(0), &decoy.layers[0])
+        .file(config_path(&decoy.config), &decoy.config)
+        .file("../manifest.json", &decoy_manifest)
+        .finish();
+    for (how, d) in read_both(&archive) {
+        let ps = problems(&d);
+        for name in [
+            "../../etc/passwd",
+            "/abs/file",
+            "a/../../b",
+            "evil/passwd",
+            "../manifest.json",
+        ] {
+            let p = ps.iter().find(|p| {
+                p.code == "unsafe_name"
+                    && (p.message.contains(name) || p.location.entry.as_deref() == Some(name))
+            });
+            let p = p.unwrap_or_else(|| panic!("{how}: no unsafe_name for {name}{}", show(&ps)));
+            assert_eq!(p.severity, Severity::Warning, "{how}: {name}");
+        }
+        assert!(
+            !ps.iter()
+                .any(|p| p.code == "unsafe_name" && p.message.contains("fine/file")),
+            "{how}: fine/file is safe{}",
+            show(&ps)
+        );
+        let tags: Vec<&Vec<String>> = d.report.images.iter().map(|i| &i.tags).collect();
+        assert_eq!(
+            tags,
+            [&vec!["real:1".to_string()]],
+            "{how}: the decoy must not stand for manifest.json"
+        );
+    }
+}
+
+// ------------------------------------------------------ (h) missing layer
+
+#[test]
+fn h_missing_layer_leaves_the_image_unverified_with_unknown_counts() {
+    let present = Tar::new().file("here.txt", b"here\n").finish();
+    let absent = Tar::new().file("gone.txt", b"gone\n").finish();
+    let img = DockerImage::of(vec![present.clone(), absent], "missing:1");
+    let gone = img.layer_path(1);
+    let archive = Tar::new()
+        .file(img.layer_path(0), &present)
+        .file(config_path(&img.config), &img.config)
+        .file("manifest.json", &to_json(&json!([img.entry()])))
+        .finish();
+    for (how, d) in read_both(&archive) {
+        let ps = problems(&d);
+        assert_eq!(d.report.images.len(), 1, "{how}");
+        let image = &d.report.images[0];
+        assert_ne!(
+            image.verified,
+            Some(true),
+            "{how}: a missing layer is not verified"
+        );
+        assert!(
+            has(&ps, "missing", &gone),
+            "{how}: missing {gone}{}",
+            show(&ps)
+        );
+        let r = report_json(&d);
+        let l = &r["images"][0]["layers"];
+        assert_eq!(l[0]["entries"], json!(1), "{how}");
+        assert_eq!(
+            l[1]["entries"],
+            Value::Null,
+            "{how}: entries of a missing layer"
+        );
+        assert!(
+            l[1].get("counts").is_none_or(Value::is_null),
+            "{how}: counts of a missing layer: {}",
+            l[1]["counts"]
+        );
+        assert_ne!(l[1]["verified"], json!(true), "{how}");
+    }
+}
+
+// ---------------------------------------------------- (i) truncated layer
+
+#[test]
+fn i_gzip_archive_cut_mid_layer_keeps_the_entries_read() {
+    let mut t = Tar::new();
+    for i in 0..40 {
+        t = t.file(format!("data/f{i:02}"), &noise(50_000, i + 1));
+    }
+    let layer = t.finish();
+    let img = DockerImage::of(vec![layer], "cut:1");
+    // manifest and config first, so the image is known before the layer
+    let whole = Tar::new()
+        .file(config_path(&img.config), &img.config)
+        .file("manifest.json", &to_json(&json!([img.entry()])))
+        .file(img.layer_path(0), &img.layers[0])
+        .finish();
+    let gz = gzip_fast(&whole);
+    let cut = &gz[..gz.len() * 6 / 10];
+    for (how, d) in read_both(cut) {
+        let ps = problems(&d);
+        assert!(
+            ps.iter().any(|p| p.code == "truncated"),
+            "{how}: a truncated problem{}",
+            show(&ps)
+        );
+        assert_eq!(d.report.images.len(), 1, "{how}{}", show(&ps));
+        let kept = d.layer_entries(0).first().map_or(0, |e| e.len());
+        assert!(
+            kept > 0 && kept < 40,
+            "{how}: entries read before the cut are kept ({kept}){}",
+            show(&ps)
+        );
+        let mut out = Vec::new();
+        d.tree(0).write_listing(&mut out).unwrap();
+        assert!(!out.is_empty(), "{how}: the listing shows them");
+        serde_json::to_string(&d.report).unwrap();
+    }
+}
+
+// ------------------------------------------------- (j) unparseable config
+
+/// A docker save whose config is `config` as is: the image is still found,
+/// its ID is the sha256 of the raw bytes, and a bad_json problem says why.
+fn check_bad_config(config: Vec<u8>, why: &str) {
+    let want = sha(&config);
+    let img = DockerImage {
+        config,
+        layers: vec![Tar::new().file("x", b"x").finish()],
+        tags: vec!["badcfg:1".into()],
+    };
+    let archive = docker_save(&[img]).finish();
+    for (how, d) in read_both(&archive) {
+        let ps = problems(&d);
+        assert_eq!(d.report.images.len(), 1, "{why}, {how}{}", show(&ps));
+        let got: Option<&Digest> = d.report.images[0].config_digest.as_ref();
+        assert_eq!(
+            got,
+            Some(&want),
+            "{why}, {how}: the digest of the raw bytes"
+        );
+        assert!(
+            ps.iter().any(|p| p.code == "bad_json"),
+            "{why}, {how}: a bad_json problem{}",
+            show(&ps)
+        );
+        serde_json::to_string(&d.report).unwrap();
+    }
+}
+
+#[test]
+fn j_config_of_invalid_utf8_keeps_its_digest_and_says_bad_json() {
+    let mut config = br#"{"architecture":"amd64","os":"linux","config":{"Cmd":[""#.to_vec();
+    config.extend_from_slice(b"\xff\xfe\xc3");
+    config.extend_from_slice(br#""]},"rootfs":{"type":"layers","diff_ids":[]}}"#);
+    check_bad_config(config, "invalid UTF-8");
+}
+
+#[test]
+fn j_config_nested_deeper_than_128_keeps_its_digest_and_says_bad_json() {
+    let mut config = br#"{"architecture":"amd64","os":"linux","x":"#.to_vec();
+    config.extend(std::iter::repeat_n(b'[', 200));
+    config.extend(std::iter::repeat_n(b']', 200));
+    config.push(b'}');
+    check_bad_config(config, "nesting 200 deep");
+}
