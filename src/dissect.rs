@@ -531,8 +531,10 @@ impl Dissection {
                 if self.report.images[i].is_artifact() {
                     continue;
                 }
-                let stats = self.tree(i).stats();
-                self.report.images[i].files = Some(stats);
+                let tree = self.tree(i);
+                let img = &mut self.report.images[i];
+                img.files = Some(tree.stats());
+                img.problems.extend(tree.problems);
             }
         }
         sink.event(Event::Finished(&self.report));
