@@ -37,8 +37,14 @@ pub enum Event<'a> {
         path: &'a str,
         size: u64,
     },
-    /// Bytes of the source read so far, of `total` when known.
-    Progress { read: u64, total: Option<u64> },
+    /// Bytes of the source read so far, of `total` when known; `inflated`
+    /// is the bytes of uncompressed layer streams walked so far (which a
+    /// compressed layer can make far larger than `read`).
+    Progress {
+        read: u64,
+        total: Option<u64>,
+        inflated: u64,
+    },
     /// A layer blob has been read.
     LayerDone {
         blob: usize,
@@ -186,16 +192,38 @@ struct Progress {
     total: Option<u64>,
     step: u64,
     last: u64,
+    inflated: u64,
+    last_inflated: u64,
 }
 
 impl Progress {
+    fn new(counter: Rc<Cell<u64>>, total: Option<u64>, step: u64) -> Progress {
+        Progress {
+            counter,
+            total,
+            step,
+            last: 0,
+            inflated: 0,
+            last_inflated: 0,
+        }
+    }
+
+    /// Told of `n` more bytes of an uncompressed layer stream.
+    fn inflate(&mut self, n: u64, sink: &mut dyn Sink) {
+        self.inflated += n;
+        self.tick(sink, false);
+    }
+
     fn tick(&mut self, sink: &mut dyn Sink, force: bool) {
         let read = self.counter.get();
-        if force || read >= self.last + self.step {
+        if force || read >= self.last + self.step || self.inflated >= self.last_inflated + self.step
+        {
             self.last = read;
+            self.last_inflated = self.inflated;
             sink.event(Event::Progress {
                 read,
                 total: self.total,
+                inflated: self.inflated,
             });
         }
     }
@@ -228,12 +256,7 @@ pub fn dissect<R: Read + Seek>(
         _ => {}
     }
     let counter = Rc::new(Cell::new(0));
-    let mut progress = Progress {
-        counter: counter.clone(),
-        total: Some(len),
-        step: opts.progress_step,
-        last: 0,
-    };
+    let mut progress = Progress::new(counter.clone(), Some(len), opts.progress_step);
     let (index, outer_problems) = archive::index(&mut src)?;
     let mut report = Report::default();
     report.archive.size = Some(len);
@@ -295,7 +318,7 @@ pub fn dissect<R: Read + Seek>(
                     inner: (&mut src).take(m.size),
                     counter: counter.clone(),
                 };
-                let mut tick = |_n: u64| progress.tick(sink, false);
+                let mut tick = |n: u64| progress.inflate(n, sink);
                 layer::analyze(reader, &expect.as_expect(), Some(&mut tick))
             }
             Err(e) => (
@@ -564,12 +587,7 @@ pub fn dissect_stream<R: Read>(
     sink: &mut dyn Sink,
 ) -> Result<Dissection, Error> {
     let counter = Rc::new(Cell::new(0));
-    let mut progress = Progress {
-        counter: counter.clone(),
-        total: size,
-        step: opts.progress_step,
-        last: 0,
-    };
+    let mut progress = Progress::new(counter.clone(), size, opts.progress_step);
     let mut raw = BufReader::with_capacity(
         256 * 1024,
         Counted {
@@ -651,7 +669,7 @@ pub fn dissect_stream<R: Read>(
             } else {
                 // a layer, or a document that cannot be kept: hash and walk it
                 let reader = std::io::Cursor::new(head).chain(&mut data);
-                let mut tick = |_n: u64| progress.tick(sink, false);
+                let mut tick = |n: u64| progress.inflate(n, sink);
                 let (mut facts, entries) =
                     layer::analyze(reader, &Expect::default(), Some(&mut tick));
                 if looks_json {

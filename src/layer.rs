@@ -89,10 +89,10 @@ pub fn analyze<R: Read>(
         .digest
         .map(Digest::algorithm)
         .unwrap_or(Algorithm::Sha256);
+    // progress counts the uncompressed stream where there is one (so a
+    // decompression bomb is seen to move), else the blob's own bytes
+    let mut progress = progress;
     let mut raw = Tap::new(src, Some(Hasher::new(algorithm)));
-    if let Some(p) = progress {
-        raw = raw.with_progress(p);
-    }
     let mut facts = LayerFacts {
         size: 0,
         digest: None,
@@ -140,12 +140,11 @@ pub fn analyze<R: Read>(
             None
         }
     };
-    if not_a_layer && compression != Some(Compression::None) {
+    let Some(compression) = compression.filter(|&c| !not_a_layer || c == Compression::None) else {
         // artifact blobs and the like: hash them, nothing more
-        finish_raw(&mut facts, raw, expect);
-        return (facts, entries);
-    }
-    let Some(compression) = compression else {
+        if let Some(p) = progress.take() {
+            raw = raw.with_progress(p);
+        }
         finish_raw(&mut facts, raw, expect);
         return (facts, entries);
     };
@@ -157,6 +156,9 @@ pub fn analyze<R: Read>(
             decoder(compression, chained),
             (compression != Compression::None).then(|| Hasher::new(Algorithm::Sha256)),
         );
+        if let Some(p) = progress.take() {
+            plain = plain.with_progress(p);
+        }
         walk(&mut plain, &mut entries, &mut facts, &at);
         if let Err(e) = plain.drain() {
             push_read_problem(

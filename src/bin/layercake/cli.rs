@@ -173,18 +173,31 @@ fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
         bar
     });
     let mut layers_done = 0u64;
+    let mut inflated_now = 0u64;
     let mut sink = |e: Event<'_>| {
         let Some(bar) = &bar else { return };
         match e {
-            Event::Progress { read, total } => {
+            Event::Progress {
+                read,
+                total,
+                inflated,
+            } => {
                 if let Some(t) = total {
                     bar.set_length(t);
                 }
                 bar.set_position(read);
+                inflated_now = inflated;
+                bar.set_message(format!(
+                    "{layers_done} layers, {} uncompressed",
+                    layercake::report::human(inflated_now)
+                ));
             }
             Event::LayerDone { .. } => {
                 layers_done += 1;
-                bar.set_message(format!("{layers_done} layers"));
+                bar.set_message(format!(
+                    "{layers_done} layers, {} uncompressed",
+                    layercake::report::human(inflated_now)
+                ));
             }
             _ => {}
         }
