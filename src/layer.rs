@@ -160,6 +160,7 @@ pub fn analyze<R: Read>(
             plain = plain.with_progress(p);
         }
         walk(&mut plain, &mut entries, &mut facts, &at);
+        entries.shrink_to_fit();
         if let Err(e) = plain.drain() {
             push_read_problem(
                 &mut facts,

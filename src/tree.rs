@@ -57,6 +57,8 @@ pub struct Node {
     /// Which layer entry wrote the content (shared by hardlinks):
     /// (layer index, entry index).
     pub content: Option<(usize, usize)>,
+    /// File versions written at this path so far, this one included.
+    pub copies: u32,
 }
 
 /// A path removed by a whiteout (or hidden by an opaque directory).
@@ -90,9 +92,11 @@ pub struct Tree {
     pub dangling: Vec<(usize, usize)>,
     /// Content bytes written by all layers.
     pub layer_bytes: u64,
-    /// Per path: copies written and bytes hidden by later layers.
+    /// Per path whose content was hidden: copies written and bytes hidden
+    /// by later layers (paths that hide nothing are not kept here).
     waste: HashMap<Vec<u8>, (u32, u64)>,
-    /// Live names of each piece of content (hardlinks share one).
+    /// Live names of each piece of content that has more than one
+    /// (hardlinks); content not listed has exactly one while it lives.
     names: HashMap<(usize, usize), u32>,
     /// Bytes of the paths the tree holds, against [`MAX_TREE_PATH_BYTES`].
     path_bytes: u64,
@@ -160,13 +164,19 @@ impl Tree {
         let left = match self.names.get_mut(&c) {
             Some(n) => {
                 *n = n.saturating_sub(1);
-                *n
+                let left = *n;
+                if left <= 1 {
+                    self.names.remove(&c);
+                }
+                left
             }
             None => 0,
         };
         if left == 0 {
-            self.names.remove(&c);
-            self.waste.entry(path.to_vec()).or_default().1 += node.size;
+            self.waste
+                .entry(path.to_vec())
+                .or_insert((node.copies, 0))
+                .1 += node.size;
         }
     }
 
@@ -259,6 +269,7 @@ impl Tree {
             added_by: layer,
             modified_by: Vec::new(),
             content: (e.kind == Kind::File).then_some((layer, index)),
+            copies: 0,
         };
         if e.kind == Kind::Hardlink {
             let target = e.link.as_deref().and_then(|l| self.nodes.get(l));
@@ -276,13 +287,17 @@ impl Tree {
                     return Change::Ignored;
                 }
             }
+            if let Some(c) = node.content.filter(|_| node.kind == Kind::File) {
+                *self.names.entry(c).or_insert(1) += 1;
+            }
         } else if e.kind == Kind::File {
             self.layer_bytes += e.size;
-            self.waste.entry(e.path.clone()).or_default().0 += 1;
+            if let Some(w) = self.waste.get_mut(&e.path) {
+                w.0 += 1;
+            }
         }
-        if let Some(c) = node.content.filter(|_| node.kind == Kind::File) {
-            *self.names.entry(c).or_default() += 1;
-        }
+        let before = self.nodes.get(&e.path).map_or(0, |n| n.copies);
+        node.copies = before + u32::from(e.kind == Kind::File);
         self.ensure_parents(&e.path, layer);
         match self.nodes.remove(&e.path) {
             Some(old) => {
@@ -345,7 +360,7 @@ impl Tree {
             .filter(|(_, (_, w))| *w > 0)
             .map(|(p, (copies, w))| Waste {
                 path: String::from_utf8_lossy(p).into_owned(),
-                copies: *copies,
+                copies: (*copies).max(self.nodes.get(p).map_or(0, |n| n.copies)),
                 wasted_bytes: *w,
             })
             .collect();
@@ -411,6 +426,7 @@ fn implicit_dir(layer: usize) -> Node {
         added_by: layer,
         modified_by: Vec::new(),
         content: None,
+        copies: 0,
     }
 }
 
