@@ -31,13 +31,13 @@ pub const MAX_INDEX_DEPTH: usize = 32;
 pub const MAX_DESCRIPTORS: usize = 100_000;
 
 /// Images (and artifacts) reported from one archive.
-pub const MAX_IMAGES: usize = 4_096;
+pub const MAX_IMAGES: usize = 1_024;
 
 /// Layers one image may list.
-pub const MAX_LAYERS_PER_IMAGE: usize = 4_096;
+pub const MAX_LAYERS_PER_IMAGE: usize = 1_024;
 
 /// Members of the outer archive that are indexed.
-pub const MAX_MEMBERS: usize = 1_000_000;
+pub const MAX_MEMBERS: usize = 100_000;
 
 /// Bytes of one path (or link target) inside a layer or the outer archive.
 /// Linux's PATH_MAX is 4 096; nothing longer can be unpacked by a runtime.
