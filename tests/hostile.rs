@@ -660,3 +660,55 @@ fn j_config_nested_deeper_than_128_keeps_its_digest_and_says_bad_json() {
     config.push(b'}');
     check_bad_config(config, "nesting 200 deep");
 }
+
+// ------------------------------------------------- fuzz regressions
+
+/// Found by tests/fuzz.rs (seeds 1795992270960696, 1795992270963280,
+/// 1795992270965814, 1795992270967822 for gzip; 1795992270960687 for zstd,
+/// base 1795992270960649): a whole-archive gzip or zstd stream damaged in
+/// its first block is `Error::Read` ("cannot read the archive at offset 0:
+/// corrupt deflate stream"), though the source itself read fine. It should
+/// be `NotAnImage` (a gzip stream holding unreadable data) or a report
+/// with a problem, as for every other damaged archive in memory.
+#[test]
+fn k_compressed_archive_damaged_in_its_first_block_is_not_a_read_error() {
+    let tar = small_docker_tail("k:1");
+    let gz = gzip_fast(&tar);
+    let zst = zstd(&tar);
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    // gzip: a corrupt deflate block, a cut inside the first block, a bad header
+    let mut bad = gz.clone();
+    bad[10..30].fill(0xff);
+    cases.push(("gzip, corrupt deflate", bad));
+    cases.push(("gzip, cut at 24 bytes", gz[..24].to_vec()));
+    let mut hdr = gz.clone();
+    hdr[3] = 0xe0; // reserved flag bits
+    cases.push(("gzip, invalid header", hdr));
+    let mut z = zst.clone();
+    let mid = (z.len() / 4).max(8);
+    z[mid - 2..mid + 6].fill(0xff);
+    cases.push(("zstd, corrupt block", z));
+    for (what, bytes) in cases {
+        for (how, r) in [
+            (
+                "seek",
+                dissect(Cursor::new(&bytes), &Options::default(), &mut Quiet),
+            ),
+            (
+                "stream",
+                dissect_stream(
+                    &bytes[..],
+                    Some(bytes.len() as u64),
+                    &Options::default(),
+                    &mut Quiet,
+                ),
+            ),
+        ] {
+            match r {
+                Ok(d) => serde_json::to_string(&d.report).map(|_| ()).unwrap(),
+                Err(layercake::Error::NotAnImage { found }) => assert!(!found.is_empty()),
+                Err(e) => panic!("{what}, {how}: a read error for bytes in memory: {e}"),
+            }
+        }
+    }
+}
