@@ -307,7 +307,7 @@ fn oci_case(rng: &mut Rng) -> Vec<u8> {
         let config = if rng.chance(10) {
             b"{\"architecture\":[".to_vec()
         } else {
-            let arch: &str = rng.pick(&["amd64", "arm64"]);
+            let arch = *rng.pick(&["amd64", "arm64"]);
             image_config(arch, None, &ids)
         };
         let descs: Vec<Value> = tars
