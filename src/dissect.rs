@@ -17,7 +17,7 @@ use crate::layer::{self, Expect, LayerFacts};
 use crate::limit;
 use crate::limits::{MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
 use crate::oci;
-use crate::problem::{Error, Fault, Location, Problem};
+use crate::problem::{Code, Error, Fault, Location, Problem};
 use crate::report::{ArchiveInfo, Document, Image, Report};
 use crate::source::{read_up_to, Counted};
 use crate::tree;
@@ -394,7 +394,7 @@ fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<(), Error> 
     let (has_docker, has_oci, has_legacy) =
         (has("manifest.json"), has("index.json"), has("repositories"));
     if !has_docker && !has_oci && !has_legacy {
-        if report.problems.iter().any(|p| p.code == "truncated") {
+        if report.problems.iter().any(|p| p.code == Code::Truncated) {
             report.problems.push(Problem::new(
                 Fault::Other {
                     detail: "no manifest.json, index.json or repositories was found before the archive ends".into(),
@@ -682,7 +682,7 @@ pub fn dissect_stream<R: Read>(
                         )
                     };
                     store.unkept.insert(path.clone(), why);
-                    facts.problems.retain(|p| p.code != "not_a_tar");
+                    facts.problems.retain(|p| p.code != Code::NotATar);
                 }
                 analyzed.insert(path, (facts, entries));
             }

@@ -12,7 +12,7 @@ use crate::entry::{normalize, Entry, Kind};
 use crate::headers::{Header, Headers, Stream};
 use crate::limit;
 use crate::limits::{MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES};
-use crate::problem::{Fault, Location, Problem};
+use crate::problem::{Code, Fault, Location, Problem};
 use crate::source::{read_up_to, Tap};
 use crate::whiteout::{classify, Whiteout};
 
@@ -250,11 +250,8 @@ fn push_read_problem(
         },
     };
     // one problem per cause is enough
-    if !facts
-        .problems
-        .iter()
-        .any(|p| p.message == Problem::new(fault.clone(), Location::default()).message)
-    {
+    let code = fault.code();
+    if !facts.problems.iter().any(|p| p.code == code) {
         facts.problems.push(Problem::new(fault, at(Some(offset))));
     }
 }
@@ -440,11 +437,11 @@ impl LayerFacts {
     pub fn recheck(&mut self, expect: &Expect<'_>) {
         let artifact = expect.media_type.is_some_and(|m| !is_layer_media_type(m));
         if artifact && self.compression != Some(Compression::None) {
-            self.problems.retain(|p| p.code != "not_a_tar");
+            self.problems.retain(|p| p.code != Code::NotATar);
             self.compression = None;
         }
         if let Some(want) = expect.size {
-            if want != self.size && self.problems.iter().all(|p| p.code != "unexpected") {
+            if want != self.size && self.problems.iter().all(|p| p.code != Code::Unexpected) {
                 self.problems.push(Problem::new(
                     Fault::Unexpected {
                         what: "blob size".into(),

@@ -113,28 +113,28 @@ pub enum Fault {
 
 impl Fault {
     /// A stable identifier for the kind of fault.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Fault::Truncated { .. } => "truncated",
-            Fault::BadJson { .. } => "bad_json",
-            Fault::Unexpected { .. } => "unexpected",
-            Fault::Missing { .. } => "missing",
-            Fault::DigestMismatch { .. } => "digest_mismatch",
-            Fault::BadDigest { .. } => "bad_digest",
-            Fault::NameNotDigest { .. } => "name_not_digest",
-            Fault::HistoryMismatch { .. } => "history_mismatch",
-            Fault::DiffIdCount { .. } => "diff_id_count",
-            Fault::NotATar { .. } => "not_a_tar",
-            Fault::BadTar { .. } => "bad_tar",
-            Fault::BadCompression { .. } => "bad_compression",
-            Fault::NoEndOfArchive => "no_end_of_archive",
-            Fault::EmptyLayer => "empty_layer",
-            Fault::Absent { .. } => "absent",
-            Fault::IndexLoop { .. } => "index_loop",
-            Fault::DanglingHardlink { .. } => "dangling_hardlink",
-            Fault::Limit { .. } => "limit",
-            Fault::UnsafeName { .. } => "unsafe_name",
-            Fault::Other { .. } => "other",
+            Fault::Truncated { .. } => Code::Truncated,
+            Fault::BadJson { .. } => Code::BadJson,
+            Fault::Unexpected { .. } => Code::Unexpected,
+            Fault::Missing { .. } => Code::Missing,
+            Fault::DigestMismatch { .. } => Code::DigestMismatch,
+            Fault::BadDigest { .. } => Code::BadDigest,
+            Fault::NameNotDigest { .. } => Code::NameNotDigest,
+            Fault::HistoryMismatch { .. } => Code::HistoryMismatch,
+            Fault::DiffIdCount { .. } => Code::DiffIdCount,
+            Fault::NotATar { .. } => Code::NotATar,
+            Fault::BadTar { .. } => Code::BadTar,
+            Fault::BadCompression { .. } => Code::BadCompression,
+            Fault::NoEndOfArchive => Code::NoEndOfArchive,
+            Fault::EmptyLayer => Code::EmptyLayer,
+            Fault::Absent { .. } => Code::Absent,
+            Fault::IndexLoop { .. } => Code::IndexLoop,
+            Fault::DanglingHardlink { .. } => Code::DanglingHardlink,
+            Fault::Limit { .. } => Code::Limit,
+            Fault::UnsafeName { .. } => Code::UnsafeName,
+            Fault::Other { .. } => Code::Other,
         }
     }
 
@@ -152,6 +152,80 @@ impl Fault {
             | Fault::UnsafeName { .. } => Severity::Warning,
             _ => Severity::Error,
         }
+    }
+}
+
+/// The kind of a fault, without its details: what callers match on, and
+/// what the JSON report carries as `code`, a stable snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Code {
+    Truncated,
+    BadJson,
+    Unexpected,
+    Missing,
+    DigestMismatch,
+    BadDigest,
+    NameNotDigest,
+    HistoryMismatch,
+    DiffIdCount,
+    NotATar,
+    BadTar,
+    BadCompression,
+    NoEndOfArchive,
+    EmptyLayer,
+    Absent,
+    IndexLoop,
+    DanglingHardlink,
+    Limit,
+    UnsafeName,
+    Other,
+}
+
+impl Code {
+    /// The stable name, as in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Truncated => "truncated",
+            Code::BadJson => "bad_json",
+            Code::Unexpected => "unexpected",
+            Code::Missing => "missing",
+            Code::DigestMismatch => "digest_mismatch",
+            Code::BadDigest => "bad_digest",
+            Code::NameNotDigest => "name_not_digest",
+            Code::HistoryMismatch => "history_mismatch",
+            Code::DiffIdCount => "diff_id_count",
+            Code::NotATar => "not_a_tar",
+            Code::BadTar => "bad_tar",
+            Code::BadCompression => "bad_compression",
+            Code::NoEndOfArchive => "no_end_of_archive",
+            Code::EmptyLayer => "empty_layer",
+            Code::Absent => "absent",
+            Code::IndexLoop => "index_loop",
+            Code::DanglingHardlink => "dangling_hardlink",
+            Code::Limit => "limit",
+            Code::UnsafeName => "unsafe_name",
+            Code::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
     }
 }
 
@@ -205,7 +279,7 @@ impl Location {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
     pub severity: Severity,
-    pub code: String,
+    pub code: Code,
     pub message: String,
     #[serde(flatten)]
     pub location: Location,
@@ -215,7 +289,7 @@ impl Problem {
     pub fn new(fault: Fault, location: Location) -> Problem {
         Problem {
             severity: fault.severity(),
-            code: fault.code().to_string(),
+            code: fault.code(),
             message: fault.to_string(),
             location,
         }
@@ -271,6 +345,28 @@ impl Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_serialise_as_their_stable_names() {
+        for fault in [
+            Fault::NotATar { found: "x".into() },
+            Fault::DiffIdCount {
+                found: 1,
+                expected: 2,
+            },
+            Fault::NoEndOfArchive,
+            Fault::UnsafeName {
+                name: "../x".into(),
+                why: "climbs",
+            },
+        ] {
+            let code = fault.code();
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), code);
+        }
+        assert_eq!(Fault::NotATar { found: "x".into() }.code(), "not_a_tar");
+    }
 
     #[test]
     fn messages_say_found_and_expected() {

@@ -103,7 +103,7 @@ fn broken_archives_get_clean_problems() {
         d.report
             .all_problems()
             .iter()
-            .map(|p| p.code.clone())
+            .map(|p| p.code.to_string())
             .collect::<Vec<_>>()
     };
 

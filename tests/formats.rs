@@ -75,7 +75,7 @@ fn codes(d: &Dissection) -> Vec<String> {
     d.report
         .all_problems()
         .into_iter()
-        .map(|p| p.code)
+        .map(|p| p.code.to_string())
         .collect()
 }
 
