@@ -96,6 +96,9 @@ pub enum Reply {
     Progress {
         read: u64,
         total: Option<u64>,
+        /// Bytes of uncompressed layer streams walked so far.
+        #[serde(default)]
+        inflated: u64,
     },
     LayerDone {
         blob: usize,
@@ -203,9 +206,14 @@ impl Reply {
                 path: path.to_string(),
                 size: *size,
             },
-            Event::Progress { read, total, .. } => Reply::Progress {
+            Event::Progress {
+                read,
+                total,
+                inflated,
+            } => Reply::Progress {
                 read: *read,
                 total: *total,
+                inflated: *inflated,
             },
             Event::LayerDone {
                 blob, path, facts, ..

@@ -145,6 +145,8 @@ pub struct State {
     pub crashed: bool,
     pub read: u64,
     pub total: Option<u64>,
+    /// Bytes of uncompressed layer streams walked by the gathering worker.
+    pub inflated: u64,
     pub image: usize,
     pub layer: Option<usize>,
     pub tab: Tab,
@@ -169,6 +171,7 @@ pub struct State {
     pub read_request: Option<String>,
     /// Bytes read by each helper worker.
     pub helper_read: HashMap<usize, u64>,
+    pub helper_inflated: HashMap<usize, u64>,
     /// Milliseconds from the file being handed over to the first image
     /// being known (manifest, config and history), and to the end.
     pub first_image_ms: Option<f64>,
@@ -193,6 +196,7 @@ impl Default for State {
             crashed: false,
             read: 0,
             total: None,
+            inflated: 0,
             image: 0,
             layer: None,
             tab: Tab::Cake,
@@ -211,6 +215,7 @@ impl Default for State {
             deep: None,
             read_request: None,
             helper_read: HashMap::new(),
+            helper_inflated: HashMap::new(),
             first_image_ms: None,
             done_ms: None,
         }
@@ -291,6 +296,11 @@ impl State {
         self.total.map_or(total, |t| total.min(t))
     }
 
+    /// Bytes of uncompressed layer streams walked so far by every worker.
+    pub fn bytes_inflated(&self) -> u64 {
+        self.inflated + self.helper_inflated.values().sum::<u64>()
+    }
+
     /// Layers read so far, of distinct blobs.
     pub fn layers_done(&self) -> usize {
         self.blobs.len()
@@ -344,9 +354,14 @@ impl State {
                 }
             }
             Reply::LayerStarted { .. } => self.blobs_started += 1,
-            Reply::Progress { read, total } => {
+            Reply::Progress {
+                read,
+                total,
+                inflated,
+            } => {
                 self.read = read;
                 self.total = total;
+                self.inflated = inflated;
             }
             Reply::LayerDone { blob, facts, .. } => {
                 self.blobs.insert(blob, facts);
@@ -522,8 +537,9 @@ impl Reducible for State {
                 Reply::LayerDone { blob, facts, .. } => {
                     s.blobs.insert(blob, facts);
                 }
-                Reply::Progress { read, .. } => {
+                Reply::Progress { read, inflated, .. } => {
                     s.helper_read.insert(i, read);
+                    s.helper_inflated.insert(i, inflated);
                 }
                 _ => {}
             },

@@ -23,7 +23,8 @@ function ownAssets() {
   const html = fs.readFileSync(path.join(h.DIST, 'index.html'), 'utf8');
   const refs = new Set(['/']);
   // Trunk.toml's public_url is "./": references are relative ("./app-….js")
-  const abs = (r) => r.replace(/^\.\//, '/');
+  // (boot.js names the wasm in its query string: the file is boot.js)
+  const abs = (r) => r.replace(/^\.\//, '/').replace(/\?.*$/, '');
   for (const m of html.matchAll(/(?:href|src|module_or_path:|from)\s*=?\s*['"]((?:\.\/|\/)[^'"]+)['"]/g)) refs.add(abs(m[1]));
   for (const m of html.matchAll(/import\s[^'"]*['"]((?:\.\/|\/)[^'"]+)['"]/g)) refs.add(abs(m[1]));
   // started by the app (src/web/app.rs: Worker::new("./worker_loader.js"))

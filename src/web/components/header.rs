@@ -166,7 +166,8 @@ pub fn header() -> Html {
                 <OpenAnother />
             </div>
             <dl class="facts">
-                <dt>{"File"}</dt><dd id="file-name">{ name }{" "}<SourceOrigin /></dd>
+                <dt>{"File"}</dt><dd id="file-name">{ name }</dd>
+                if state.src.is_some() { <dt>{"From"}</dt><dd><SourceOrigin /></dd> }
                 <dt>{"Image ID"}</dt><dd class="digest" id="config-digest">{ img.config_digest.as_ref().map(|d| d.to_string()).unwrap_or_else(|| "(none)".into()) }</dd>
                 if let Some(m) = &img.manifest_digest { <dt>{"Manifest"}</dt><dd class="digest">{ m.to_string() }</dd> }
                 <dt>{"Created"}</dt><dd>{ c.created.clone().unwrap_or_else(|| "–".into()) }</dd>

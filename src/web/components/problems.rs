@@ -33,7 +33,7 @@ pub fn problems() -> Html {
                 </p>
             }
             if !list.is_empty() {
-                <details open={state.phase == Phase::Done && list.iter().any(|p| p.severity > crate::problem::Severity::Note)}>
+                <details open={state.phase != Phase::Loading && list.iter().any(|p| p.severity > crate::problem::Severity::Note)}>
                     <summary>{ format!("{} problem{}", list.len(), if list.len() == 1 { "" } else { "s" }) }</summary>
                     <ul>
                         { for list.iter().map(|p| html! {

@@ -62,13 +62,6 @@ fn bar() -> Html {
         .flat_map(|i| i.layers.iter().filter_map(|l| l.blob))
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    // uncompressed bytes of the layers read so far (the core reports
-    // source bytes only while a layer is inflated)
-    let unpacked: u64 = state
-        .blobs
-        .values()
-        .filter_map(|f| f.uncompressed_size)
-        .sum();
     let inflating = state.blobs_started > state.layers_done();
     let stop = {
         let stop = bridge.stop.clone();
@@ -77,9 +70,9 @@ fn bar() -> Html {
     html! {
         <div class="progress" role="status" aria-live="polite">
             <div class="bar"><div class="fill" style={format!("width:{pct:.1}%")}></div></div>
-            <span id="progress-text">{ format!("{} of {} read · {}/s · {} of {} layers read · {} uncompressed",
+            <span id="progress-text">{ format!("{} of {} read · {}/s · {} of {} layers read · {} inflated",
                 human(state.bytes_read()), human(total), human(speed as u64), state.layers_done(), layers_total,
-                human(unpacked)) }</span>
+                human(state.bytes_inflated())) }</span>
             <span class="muted" id="progress-time">{ format!(" · {elapsed:.0} s{}", if inflating { ", inflating a layer" } else { "" }) }</span>
             <button class="button stop" id="stop" onclick={stop} title="Stop reading this file">{"Stop"}</button>
         </div>
