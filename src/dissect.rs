@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
-use crate::archive::{self, member_of, Index, MemStore, MemberKind, SeekStore, Store};
+use crate::archive::{self, member_of, Index, MemStore, Member, MemberKind, SeekStore, Store};
 use crate::decompress::decoder;
 use crate::detect::{sniff, Compression, Sniffed};
 use crate::docker;
@@ -122,6 +122,19 @@ impl Default for Options {
             keep_entries: true,
             progress_step: 4 << 20,
             share: None,
+        }
+    }
+}
+
+impl Blob {
+    /// The outer-archive member the blob is.
+    fn member(&self) -> Member {
+        Member {
+            path: self.path.clone(),
+            kind: MemberKind::File,
+            offset: self.offset,
+            size: self.size,
+            link: None,
         }
     }
 }
@@ -282,16 +295,7 @@ pub fn dissect<R: Read + Seek>(
     let owners = opts.share.map(|s| (s.index, Share::deal(s.of, &sizes)));
     let mut blobs = Vec::with_capacity(paths.len());
     for (b, path) in paths.iter().enumerate() {
-        let m = index
-            .get_raw(path)
-            .cloned()
-            .unwrap_or(crate::archive::Member {
-                path: path.clone(),
-                kind: MemberKind::Other,
-                offset: 0,
-                size: 0,
-                link: None,
-            });
+        let m = member_at(&index, path);
         if owners
             .as_ref()
             .is_some_and(|(mine, owner)| owner[b] != *mine)
@@ -312,43 +316,71 @@ pub fn dissect<R: Read + Seek>(
             size: m.size,
         });
         let expect = expectation(&report, b);
-        let (facts, entries) = match src.seek(SeekFrom::Start(m.offset)) {
-            Ok(_) => {
-                let reader = Counted {
-                    inner: (&mut src).take(m.size),
-                    counter: counter.clone(),
-                };
-                let mut tick = |n: u64| progress.inflate(n, sink);
-                layer::analyze(reader, &expect.as_expect(), Some(&mut tick))
-            }
-            Err(e) => (
-                LayerFacts::unreadable(Problem::new(
-                    Fault::Truncated {
-                        detail: format!("cannot seek to {path}: {e}"),
-                    },
-                    Location::entry(path.clone()).at(m.offset),
-                )),
-                Vec::new(),
-            ),
+        let counted = Counted {
+            inner: &mut src,
+            counter: counter.clone(),
         };
-        sink.event(Event::LayerDone {
-            blob: b,
-            path,
-            facts: &facts,
-            entries: &entries,
-        });
-        blobs.push(Blob {
-            path: path.clone(),
-            offset: m.offset,
-            size: m.size,
-            facts: Some(facts),
-            entries: if opts.keep_entries {
-                entries
-            } else {
-                Vec::new()
-            },
-        });
+        let mut tick = |n: u64| progress.inflate(n, sink);
+        let read = read_at(counted, &m, &expect.as_expect(), Some(&mut tick));
+        blobs.push(deliver(sink, b, &m, read, opts.keep_entries));
     }
+    close(report, blobs, &mut progress, opts, sink)
+}
+
+/// Reads the blob `m` from a seekable source: a failed seek is a problem of
+/// that blob, not of the dissection.
+fn read_at<R: Read + Seek>(
+    mut src: R,
+    m: &Member,
+    expect: &Expect<'_>,
+    progress: Option<&mut dyn FnMut(u64)>,
+) -> (LayerFacts, Vec<Entry>) {
+    match src.seek(SeekFrom::Start(m.offset)) {
+        Ok(_) => layer::analyze((&mut src).take(m.size), expect, progress),
+        Err(e) => (
+            LayerFacts::unreadable(Problem::new(
+                Fault::Truncated {
+                    detail: format!("cannot seek to {}: {e}", m.path),
+                },
+                Location::entry(m.path.clone()).at(m.offset),
+            )),
+            Vec::new(),
+        ),
+    }
+}
+
+/// Reports a blob read and keeps it (its entries only if asked to).
+fn deliver(
+    sink: &mut dyn Sink,
+    b: usize,
+    m: &Member,
+    (facts, entries): (LayerFacts, Vec<Entry>),
+    keep_entries: bool,
+) -> Blob {
+    sink.event(Event::LayerDone {
+        blob: b,
+        path: &m.path,
+        facts: &facts,
+        entries: &entries,
+    });
+    Blob {
+        path: m.path.clone(),
+        offset: m.offset,
+        size: m.size,
+        facts: Some(facts),
+        entries: if keep_entries { entries } else { Vec::new() },
+    }
+}
+
+/// Ends a read: the last progress, then the finished report, unless this
+/// read is one share of several (the gatherer finishes).
+fn close(
+    report: Report,
+    blobs: Vec<Blob>,
+    progress: &mut Progress,
+    opts: &Options,
+    sink: &mut dyn Sink,
+) -> Result<Dissection, Error> {
     progress.tick(sink, true);
     let d = Dissection { report, blobs };
     if opts.share.is_some() {
@@ -515,26 +547,14 @@ impl Dissection {
     pub fn read_missing<R: Read + Seek>(&mut self, mut src: R, sink: &mut dyn Sink) {
         for b in self.missing() {
             let expect = expectation(&self.report, b);
-            let (offset, size) = (self.blobs[b].offset, self.blobs[b].size);
-            let (facts, entries) = match src.seek(SeekFrom::Start(offset)) {
-                Ok(_) => layer::analyze((&mut src).take(size), &expect.as_expect(), None),
-                Err(e) => (
-                    LayerFacts::unreadable(Problem::new(
-                        Fault::Truncated {
-                            detail: format!("cannot seek to {}: {e}", self.blobs[b].path),
-                        },
-                        Location::entry(self.blobs[b].path.clone()).at(offset),
-                    )),
-                    Vec::new(),
-                ),
-            };
-            sink.event(Event::LayerDone {
-                blob: b,
-                path: &self.blobs[b].path,
-                facts: &facts,
-                entries: &entries,
-            });
-            self.complete(b, facts, entries);
+            let m = self.blobs[b].member();
+            let read = read_at(&mut src, &m, &expect.as_expect(), None);
+            let blob = deliver(sink, b, &m, read, true);
+            self.complete(
+                b,
+                blob.facts.unwrap_or_else(LayerFacts::empty),
+                blob.entries,
+            );
         }
     }
 
@@ -746,32 +766,20 @@ pub fn dissect_stream<R: Read>(
             path,
             size: facts.size,
         });
-        sink.event(Event::LayerDone {
-            blob: b,
-            path,
-            facts: &facts,
-            entries: &entries,
-        });
-        let (offset, size) = store
-            .index
-            .get_raw(path)
-            .map_or((0, 0), |m| (m.offset, m.size));
-        blobs.push(Blob {
-            path: path.clone(),
-            offset,
-            size,
-            facts: Some(facts),
-            entries: if opts.keep_entries {
-                entries
-            } else {
-                Vec::new()
-            },
-        });
+        let m = member_at(&store.index, path);
+        blobs.push(deliver(sink, b, &m, (facts, entries), opts.keep_entries));
     }
-    progress.tick(sink, true);
-    let d = Dissection { report, blobs };
-    if opts.share.is_some() {
-        return Ok(d);
-    }
-    Ok(d.finish(opts, sink))
+    close(report, blobs, &mut progress, opts, sink)
+}
+
+/// The member a blob path names, or an empty stand-in for one the archive
+/// lacks.
+fn member_at(index: &Index, path: &str) -> Member {
+    index.get_raw(path).cloned().unwrap_or(Member {
+        path: path.to_string(),
+        kind: MemberKind::Other,
+        offset: 0,
+        size: 0,
+        link: None,
+    })
 }

@@ -93,18 +93,7 @@ pub fn analyze<R: Read>(
     // decompression bomb is seen to move), else the blob's own bytes
     let mut progress = progress;
     let mut raw = Tap::new(src, Some(Hasher::new(algorithm)));
-    let mut facts = LayerFacts {
-        size: 0,
-        digest: None,
-        compression: None,
-        estargz: false,
-        uncompressed_size: None,
-        diff_id: None,
-        entries: 0,
-        counts: Counts::default(),
-        has_eof_blocks: false,
-        problems: Vec::new(),
-    };
+    let mut facts = LayerFacts::empty();
     let mut entries = Vec::new();
     let at = |offset: Option<u64>| Location {
         offset,
@@ -460,6 +449,14 @@ impl LayerFacts {
     /// Facts for a blob that could not be read at all.
     pub fn unreadable(problem: Problem) -> LayerFacts {
         LayerFacts {
+            problems: vec![problem],
+            ..LayerFacts::empty()
+        }
+    }
+
+    /// Facts before anything is read.
+    pub fn empty() -> LayerFacts {
+        LayerFacts {
             size: 0,
             digest: None,
             compression: None,
@@ -469,7 +466,7 @@ impl LayerFacts {
             entries: 0,
             counts: Counts::default(),
             has_eof_blocks: false,
-            problems: vec![problem],
+            problems: Vec::new(),
         }
     }
 }

@@ -101,6 +101,13 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+/// Seeking moves the source; only bytes read are counted.
+impl<R: io::Seek> io::Seek for Counted<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
 /// Something that can hand over a byte range at a time: a browser `Blob`
 /// (FileReaderSync), an HTTP server that answers Range requests.
 pub trait Ranges {

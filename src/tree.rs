@@ -376,16 +376,7 @@ impl Tree {
     /// bytes: `<type> <mode> <uid>:<gid> <size|-> <path>[ -> <target>]`.
     pub fn write_listing(&self, out: &mut dyn Write) -> io::Result<()> {
         for (path, n) in &self.nodes {
-            write_line(
-                out,
-                path,
-                n.kind,
-                n.mode,
-                n.uid,
-                n.gid,
-                n.size,
-                n.link.as_deref(),
-            )?;
+            write_node(out, path, n)?;
         }
         Ok(())
     }
@@ -428,6 +419,20 @@ fn implicit_dir(layer: usize) -> Node {
         content: None,
         copies: 0,
     }
+}
+
+/// One listing line for a node of the merged filesystem.
+fn write_node(out: &mut dyn Write, path: &[u8], n: &Node) -> io::Result<()> {
+    write_line(
+        out,
+        path,
+        n.kind,
+        n.mode,
+        n.uid,
+        n.gid,
+        n.size,
+        n.link.as_deref(),
+    )
 }
 
 /// One listing line, raw path bytes kept as they are.
@@ -480,16 +485,7 @@ pub fn write_layer_listing(
     for i in order {
         let e = &entries[i];
         match tree.and_then(|(t, layer)| t.hardlinks.get(&(layer, i))) {
-            Some(n) => write_line(
-                out,
-                &e.path,
-                n.kind,
-                n.mode,
-                n.uid,
-                n.gid,
-                n.size,
-                n.link.as_deref(),
-            )?,
+            Some(n) => write_node(out, &e.path, n)?,
             None => write_line(
                 out,
                 &e.path,
