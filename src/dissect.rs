@@ -19,6 +19,7 @@ use crate::limits::{MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
 use crate::oci;
 use crate::problem::{Code, Error, Fault, Location, Problem};
 use crate::report::{ArchiveInfo, Document, Image, Report};
+use crate::share::Share;
 use crate::source::{read_up_to, Counted};
 use crate::tree;
 
@@ -90,32 +91,6 @@ pub struct Options {
     pub share: Option<Share>,
 }
 
-/// Share `index` of `of`: blobs are dealt out by size, largest first, each
-/// to the share with the fewest bytes so far, so shares read about equal
-/// amounts. Every reader computes the same deal from the same archive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Share {
-    pub index: usize,
-    pub of: usize,
-}
-
-impl Share {
-    /// Which share reads each blob, given the blobs' sizes.
-    pub fn deal(of: usize, sizes: &[u64]) -> Vec<usize> {
-        let of = of.max(1);
-        let mut order: Vec<usize> = (0..sizes.len()).collect();
-        order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
-        let mut load = vec![0u64; of];
-        let mut owner = vec![0; sizes.len()];
-        for b in order {
-            let i = (0..of).min_by_key(|&i| (load[i], i)).unwrap_or(0);
-            owner[b] = i;
-            load[i] += sizes[b];
-        }
-        owner
-    }
-}
-
 impl Default for Options {
     fn default() -> Options {
         Options {
@@ -128,7 +103,7 @@ impl Default for Options {
 
 impl Blob {
     /// The outer-archive member the blob is.
-    fn member(&self) -> Member {
+    pub(crate) fn member(&self) -> Member {
         Member {
             path: self.path.clone(),
             kind: MemberKind::File,
@@ -329,7 +304,7 @@ pub fn dissect<R: Read + Seek>(
 
 /// Reads the blob `m` from a seekable source: a failed seek is a problem of
 /// that blob, not of the dissection.
-fn read_at<R: Read + Seek>(
+pub(crate) fn read_at<R: Read + Seek>(
     mut src: R,
     m: &Member,
     expect: &Expect<'_>,
@@ -350,7 +325,7 @@ fn read_at<R: Read + Seek>(
 }
 
 /// Reports a blob read and keeps it (its entries only if asked to).
-fn deliver(
+pub(crate) fn deliver(
     sink: &mut dyn Sink,
     b: usize,
     m: &Member,
@@ -390,14 +365,14 @@ fn close(
 }
 
 /// The digest, size and media type the first user of blob `b` expects.
-struct Expected {
+pub(crate) struct Expected {
     digest: Option<crate::digest::Digest>,
     size: Option<u64>,
     media_type: Option<String>,
 }
 
 impl Expected {
-    fn as_expect(&self) -> Expect<'_> {
+    pub(crate) fn as_expect(&self) -> Expect<'_> {
         Expect {
             digest: self.digest.as_ref(),
             size: self.size,
@@ -406,7 +381,7 @@ impl Expected {
     }
 }
 
-fn expectation(report: &Report, b: usize) -> Expected {
+pub(crate) fn expectation(report: &Report, b: usize) -> Expected {
     let layer = report
         .images
         .iter()
@@ -528,36 +503,6 @@ fn assign_blobs(report: &mut Report, index: &Index) -> Vec<String> {
 }
 
 impl Dissection {
-    /// Blobs still to be read by another share.
-    pub fn missing(&self) -> Vec<usize> {
-        (0..self.blobs.len())
-            .filter(|&b| self.blobs[b].facts.is_none())
-            .collect()
-    }
-
-    /// Adds a blob another share read.
-    pub fn complete(&mut self, blob: usize, facts: LayerFacts, entries: Vec<Entry>) {
-        if let Some(b) = self.blobs.get_mut(blob) {
-            b.facts = Some(facts);
-            b.entries = entries;
-        }
-    }
-
-    /// Reads the blobs no share has delivered, from `src` (the same archive).
-    pub fn read_missing<R: Read + Seek>(&mut self, mut src: R, sink: &mut dyn Sink) {
-        for b in self.missing() {
-            let expect = expectation(&self.report, b);
-            let m = self.blobs[b].member();
-            let read = read_at(&mut src, &m, &expect.as_expect(), None);
-            let blob = deliver(sink, b, &m, read, true);
-            self.complete(
-                b,
-                blob.facts.unwrap_or_else(LayerFacts::empty),
-                blob.entries,
-            );
-        }
-    }
-
     /// Folds blob facts into the layers, checks every digest, merges the
     /// trees, and reports `Finished`.
     pub fn finish(mut self, opts: &Options, sink: &mut dyn Sink) -> Dissection {

@@ -3,12 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dissect::{Event, Share};
+use crate::dissect::Event;
 use crate::entry::Entry;
 use crate::layer::LayerFacts;
 use crate::listing::{Marks, Row, Sort};
 use crate::problem::Problem;
 use crate::report::{ArchiveInfo, FileStats, Image, Report};
+use crate::share::Share;
 use crate::tree::Waste;
 
 /// Which filesystem to look at: an image's merged tree, or one of its layers.

@@ -6,7 +6,7 @@ mod common;
 use std::fs::File;
 use std::io::BufReader;
 
-use layercake::dissect::Share;
+use layercake::Share;
 use layercake::{dissect, Options, Quiet};
 
 #[test]

@@ -356,7 +356,7 @@ fn give(pool: &Shared, blob: Blob) {
             p.request(
                 index,
                 &Request::Share {
-                    share: crate::dissect::Share { index, of },
+                    share: crate::share::Share { index, of },
                 },
             );
         }

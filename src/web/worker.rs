@@ -11,9 +11,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::dissect::Share;
 use crate::message::{Reply, Request, SharedBlob};
 use crate::session::Session;
+use crate::share::Share;
 use crate::web::blob_reader::{blob_reader, probe, Probe};
 use crate::{dissect, Dissection, Event, Options};
 

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use layercake::dissect::Share;
 use layercake::report::Image;
+use layercake::Share;
 use layercake::{dissect, dissect_stream, Dissection, Event, Options, Quiet, Severity};
 
 use crate::text;
@@ -253,24 +253,8 @@ fn read_shared(
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
-    let others: Vec<Dissection> = helpers
-        .into_iter()
-        .filter_map(|h| h.join().ok().flatten())
-        .collect();
-    for b in d.missing() {
-        let found = others
-            .iter()
-            .find_map(|o| o.blobs.get(b).filter(|x| x.facts.is_some()).cloned());
-        if let Some(layercake::Blob {
-            facts: Some(facts),
-            entries,
-            ..
-        }) = found
-        {
-            d.complete(b, facts, entries);
-        }
-    }
-    if !d.missing().is_empty() {
+    let others = helpers.into_iter().filter_map(|h| h.join().ok().flatten());
+    if d.gather(others) > 0 {
         // a share that failed: read everything here instead
         let all = Options {
             share: None,

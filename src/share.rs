@@ -1,0 +1,83 @@
+//! Sharing one seekable archive among several readers: the layer blobs are
+//! dealt out by size, each reader reads its share, and the first reader
+//! gathers the others' blobs (reading itself any that a share failed to
+//! deliver) before it finishes the report.
+
+use std::io::{Read, Seek};
+
+use crate::dissect::{deliver, expectation, read_at, Dissection, Sink};
+use crate::entry::Entry;
+use crate::layer::LayerFacts;
+
+/// Share `index` of `of`: blobs are dealt out by size, largest first, each
+/// to the share with the fewest bytes so far, so shares read about equal
+/// amounts. Every reader computes the same deal from the same archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Share {
+    pub index: usize,
+    pub of: usize,
+}
+
+impl Share {
+    /// Which share reads each blob, given the blobs' sizes.
+    pub fn deal(of: usize, sizes: &[u64]) -> Vec<usize> {
+        let of = of.max(1);
+        let mut order: Vec<usize> = (0..sizes.len()).collect();
+        order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+        let mut load = vec![0u64; of];
+        let mut owner = vec![0; sizes.len()];
+        for b in order {
+            let i = (0..of).min_by_key(|&i| (load[i], i)).unwrap_or(0);
+            owner[b] = i;
+            load[i] += sizes[b];
+        }
+        owner
+    }
+}
+
+impl Dissection {
+    /// Blobs still to be read by another share.
+    pub fn missing(&self) -> Vec<usize> {
+        (0..self.blobs.len())
+            .filter(|&b| self.blobs[b].facts.is_none())
+            .collect()
+    }
+
+    /// Adds a blob another share read.
+    pub fn complete(&mut self, blob: usize, facts: LayerFacts, entries: Vec<Entry>) {
+        if let Some(b) = self.blobs.get_mut(blob) {
+            b.facts = Some(facts);
+            b.entries = entries;
+        }
+    }
+
+    /// Reads the blobs no share has delivered, from `src` (the same archive).
+    pub fn read_missing<R: Read + Seek>(&mut self, mut src: R, sink: &mut dyn Sink) {
+        for b in self.missing() {
+            let expect = expectation(&self.report, b);
+            let m = self.blobs[b].member();
+            let read = read_at(&mut src, &m, &expect.as_expect(), None);
+            let blob = deliver(sink, b, &m, read, true);
+            self.complete(
+                b,
+                blob.facts.unwrap_or_else(LayerFacts::empty),
+                blob.entries,
+            );
+        }
+    }
+
+    /// Takes the blobs other shares read into this dissection (the first
+    /// share's), without copying their entries; returns how many blobs
+    /// are still missing.
+    pub fn gather(&mut self, others: impl IntoIterator<Item = Dissection>) -> usize {
+        for other in others {
+            for (b, blob) in other.blobs.into_iter().enumerate() {
+                let wanted = self.blobs.get(b).is_some_and(|x| x.facts.is_none());
+                if let (true, Some(facts)) = (wanted, blob.facts) {
+                    self.complete(b, facts, blob.entries);
+                }
+            }
+        }
+        self.missing().len()
+    }
+}
