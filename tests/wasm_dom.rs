@@ -59,6 +59,7 @@ fn host(p: &HostProps) -> Html {
     let bridge = Bridge {
         send: Callback::noop(),
         open: Callback::noop(),
+        stop: Callback::noop(),
         dispatch: state.dispatcher(),
     };
     html! {
@@ -170,4 +171,52 @@ async fn clicking_a_band_selects_its_layer() {
     tick().await;
     let selected = root.query_selector("g.band.selected").unwrap().unwrap();
     assert_eq!(selected.get_attribute("data-layer").as_deref(), Some("2"));
+}
+
+fn open(s: Rc<State>) -> Rc<State> {
+    yew::Reducible::reduce(
+        s,
+        Action::Open {
+            name: "x.tar".into(),
+            size: Some(10),
+            src: None,
+            now: 0.0,
+        },
+    )
+}
+
+fn finished(report: layercake::Report) -> Action {
+    Action::Reply(
+        Reply::Finished {
+            report: Box::new(report),
+        },
+        0.0,
+    )
+}
+
+#[wasm_bindgen_test]
+fn a_crash_or_a_stop_is_final_and_no_image_is_never_done() {
+    let sample = (*sample_state().report.unwrap()).clone();
+    let reduce = yew::Reducible::reduce;
+    // a crashed reader: an error, and nothing that comes late changes it
+    let s = reduce(
+        open(Rc::default()),
+        Action::Crashed("a stack overflow".into()),
+    );
+    assert_eq!((s.phase.attr(), s.crashed), ("error", true));
+    let s = reduce(s, finished(sample.clone()));
+    assert_eq!(s.phase.attr(), "error");
+    assert_eq!(s.failure.as_deref(), Some("a stack overflow"));
+    // a new file starts afresh
+    let s = reduce(open(s), finished(sample.clone()));
+    assert_eq!((s.phase.attr(), s.crashed), ("done", false));
+    // stopped: final too
+    let s = reduce(open(s), Action::Stopped);
+    assert_eq!(s.phase.attr(), "stopped");
+    let s = reduce(s, finished(sample));
+    assert_eq!(s.phase.attr(), "stopped");
+    // finished without any image: an error that says so
+    let s = reduce(open(s), finished(layercake::Report::default()));
+    assert_eq!(s.phase.attr(), "error");
+    assert!(s.failure.as_deref().unwrap().contains("no image"));
 }

@@ -137,7 +137,7 @@ fn a_truncated_blob_is_a_problem_not_a_panic() {
         .report
         .all_problems()
         .into_iter()
-        .map(|p| p.code)
+        .map(|p| p.code.to_string())
         .collect();
     assert!(codes.iter().any(|c| c == "truncated"), "{codes:?}");
 }
