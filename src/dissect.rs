@@ -6,19 +6,17 @@ use std::collections::HashMap;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
-use crate::archive::{self, member_of, Index, MemStore, Member, MemberKind, SeekStore, Store};
+use crate::archive::{self, member_of, Index, MemStore, Member, MemberKind, SeekStore};
 use crate::decompress::decoder;
 use crate::detect::{sniff, Compression, Sniffed};
-use crate::docker;
 use crate::entry::Entry;
 use crate::headers::{Headers, Stream};
-use crate::image::Configs;
+use crate::image::{assign_blobs, find_images};
 use crate::layer::{self, Expect, LayerFacts};
 use crate::limit;
 use crate::limits::{MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
-use crate::oci;
 use crate::problem::{Code, Error, Fault, Location, Problem};
-use crate::report::{ArchiveInfo, Document, Image, Report};
+use crate::report::{ArchiveInfo, Image, Report};
 use crate::share::Share;
 use crate::source::{read_up_to, Counted};
 use crate::tree;
@@ -394,82 +392,6 @@ pub(crate) fn expectation(report: &Report, b: usize) -> Expected {
     }
 }
 
-/// Reads the image documents (docker manifest.json, OCI index.json, legacy
-/// repositories) into the report's images.
-fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<(), Error> {
-    let has = |p: &str| store.index().get(p).is_some();
-    let (has_docker, has_oci, has_legacy) =
-        (has("manifest.json"), has("index.json"), has("repositories"));
-    if !has_docker && !has_oci && !has_legacy {
-        if report.problems.iter().any(|p| p.code == Code::Truncated) {
-            report.problems.push(Problem::new(
-                Fault::Other {
-                    detail: "no manifest.json, index.json or repositories was found before the archive ends".into(),
-                },
-                Location::default(),
-            ));
-            return Ok(());
-        }
-        let names = store.index().top_level();
-        let shown: Vec<&str> = names.iter().take(5).copied().collect();
-        let more = if names.len() > 5 { ", …" } else { "" };
-        let n = store.index().members.len();
-        return Err(Error::not_an_image(format!(
-            "a tar archive of {n} member{} ({}{more}) with no manifest.json, index.json or repositories",
-            if n == 1 { "" } else { "s" },
-            shown.join(", ")
-        )));
-    }
-    let mut docs: Vec<Document> = Vec::new();
-    let mut images = Vec::new();
-    let mut configs = Configs::default();
-    if has_docker {
-        report.archive.formats.push("docker".into());
-        images.extend(
-            docker::images(store, &mut configs, &mut docs, &mut report.problems)
-                .unwrap_or_default(),
-        );
-    }
-    if has_oci {
-        report.archive.formats.push("oci".into());
-        let oci_images =
-            oci::Walker::new(store, &mut configs, &mut docs, &mut report.problems).run();
-        for img in oci_images {
-            // Docker 25+ and containerd write both: one image, two names
-            let twin = images.iter().position(|d: &Image| {
-                d.source == crate::report::Source::Docker
-                    && d.config_digest.is_some()
-                    && d.config_digest == img.config_digest
-                    && d.layers.len() == img.layers.len()
-            });
-            match twin {
-                Some(i) => {
-                    let docker_tags = std::mem::take(&mut images[i].tags);
-                    let mut merged = img;
-                    for t in docker_tags {
-                        if !merged.tags.contains(&t) {
-                            merged.tags.push(t);
-                        }
-                    }
-                    images[i] = merged;
-                }
-                None => images.push(img),
-            }
-        }
-    }
-    if has_legacy && !has_docker {
-        report.archive.formats.push("legacy".into());
-        images.extend(docker::legacy_images(
-            store,
-            &mut docs,
-            &mut report.problems,
-        ));
-    }
-    report.archive.documents = docs;
-    report.images = images;
-    Ok(())
-}
-
 fn announce(report: &Report, sink: &mut dyn Sink) {
     sink.event(Event::Archive(&report.archive));
     for p in &report.problems {
@@ -478,28 +400,6 @@ fn announce(report: &Report, sink: &mut dyn Sink) {
     for (i, image) in report.images.iter().enumerate() {
         sink.event(Event::Image { index: i, image });
     }
-}
-
-/// Gives each distinct layer member a blob number, in archive order.
-fn assign_blobs(report: &mut Report, index: &Index) -> Vec<String> {
-    let mut paths: Vec<String> = report
-        .images
-        .iter()
-        .flat_map(|i| &i.layers)
-        .filter_map(|l| l.path.clone())
-        .collect();
-    let offset = |p: &String| index.get_raw(p).map_or(u64::MAX, |m| m.offset);
-    paths.sort_by_key(offset);
-    paths.dedup();
-    let ids: HashMap<&str, usize> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.as_str(), i))
-        .collect();
-    for l in report.images.iter_mut().flat_map(|i| &mut i.layers) {
-        l.blob = l.path.as_deref().and_then(|p| ids.get(p).copied());
-    }
-    paths
 }
 
 impl Dissection {
