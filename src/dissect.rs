@@ -473,8 +473,27 @@ pub fn dissect_stream<R: Read>(
         _ => Compression::None,
     };
     let mut outer = decoder(compression, raw);
-    let outer_head =
-        read_up_to(&mut outer, 512).map_err(|source| Error::Read { offset: 0, source })?;
+    let outer_head = match read_up_to(&mut outer, 512) {
+        Ok(head) => head,
+        // the bytes arrived but do not inflate: not an archive, not a
+        // failing source
+        Err(e)
+            if compression != Compression::None
+                && matches!(
+                    e.kind(),
+                    std::io::ErrorKind::InvalidData
+                        | std::io::ErrorKind::InvalidInput
+                        | std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::Other
+                ) =>
+        {
+            return Err(Error::not_an_image(format!(
+                "a {} stream that cannot be inflated: {e}",
+                compression.name()
+            )));
+        }
+        Err(source) => return Err(Error::Read { offset: 0, source }),
+    };
     if let Err(e) = archive::not_a_tar(&outer_head, size.unwrap_or(0)) {
         if compression == Compression::None {
             return Err(e);
