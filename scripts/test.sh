@@ -18,8 +18,9 @@ step "native tests (core, CLI, conformance over the fixtures)"
 cargo test --locked
 
 # optimised: a minute of structure-aware fuzzing (a failure prints the seed
-# to replay with LAYERCAKE_FUZZ_SEED), and the hostile archives at full size
-step "fuzz for 60 s, and the hostile archives at full size (release)"
+# to replay with LAYERCAKE_FUZZ_SEED), and the hostile archives read by the
+# release binary
+step "fuzz for 60 s, and the hostile archives (release)"
 LAYERCAKE_FUZZ_SECONDS=60 cargo test --locked --release --test fuzz --test hostile
 
 # exactly one of CHROMEDRIVER and GECKODRIVER per run: with both, or
