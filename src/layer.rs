@@ -12,6 +12,7 @@ use crate::entry::{normalize, Entry, Kind};
 use crate::headers::{Header, Headers, Stream};
 use crate::limit;
 use crate::limits::{MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES};
+use crate::media_type;
 use crate::problem::{Code, Fault, Location, Problem};
 use crate::source::{read_up_to, Tap};
 use crate::whiteout::{classify, Whiteout};
@@ -68,14 +69,6 @@ pub struct LayerFacts {
     pub problems: Vec<Problem>,
 }
 
-/// True for media types that name something other than a filesystem layer
-/// (artifact blobs, configs, empty descriptors).
-pub fn is_layer_media_type(media_type: &str) -> bool {
-    media_type.contains("image.rootfs.diff")
-        || media_type.contains("image.layer.")
-        || media_type.contains("foreign.diff")
-}
-
 const BUF: usize = 256 * 1024;
 
 /// Reads a whole blob from `src` and returns its facts and tar members.
@@ -103,7 +96,7 @@ pub fn analyze<R: Read>(
 
     let head = read_up_to(&mut raw, 512).unwrap_or_default();
     let sniffed = sniff(&head);
-    let not_a_layer = expect.media_type.is_some_and(|m| !is_layer_media_type(m));
+    let not_a_layer = expect.media_type.is_some_and(|m| !media_type::is_layer(m));
     let compression = match sniffed {
         Sniffed::Gzip => Some(Compression::Gzip),
         Sniffed::Zstd => Some(Compression::Zstd),
@@ -424,7 +417,7 @@ impl LayerFacts {
     /// that are not layers (artifacts) are not faulted for not being tars,
     /// and the descriptor's size is checked.
     pub fn recheck(&mut self, expect: &Expect<'_>) {
-        let artifact = expect.media_type.is_some_and(|m| !is_layer_media_type(m));
+        let artifact = expect.media_type.is_some_and(|m| !media_type::is_layer(m));
         if artifact && self.compression != Some(Compression::None) {
             self.problems.retain(|p| p.code != Code::NotATar);
             self.compression = None;

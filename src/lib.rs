@@ -16,6 +16,7 @@ pub mod headers;
 pub mod image;
 pub mod layer;
 pub mod limits;
+pub mod media_type;
 pub mod oci;
 pub mod problem;
 pub mod report;

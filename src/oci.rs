@@ -10,20 +10,12 @@ use crate::digest::{Check, Digest};
 use crate::image::Configs;
 use crate::limit;
 use crate::limits::{MAX_DESCRIPTORS, MAX_IMAGES, MAX_INDEX_DEPTH, MAX_LAYERS_PER_IMAGE};
+use crate::media_type;
 use crate::problem::{Fault, Location, Problem};
 use crate::report::{Document, Image, Layer, Platform, Source};
 
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
-
-/// Config media types that describe a runnable image.
-pub fn is_image_config(media_type: &str) -> bool {
-    matches!(
-        media_type,
-        "application/vnd.oci.image.config.v1+json"
-            | "application/vnd.docker.container.image.v1+json"
-    )
-}
 
 /// A content descriptor, read leniently.
 #[derive(Debug, Clone, Default)]
@@ -355,7 +347,10 @@ impl<'a> Walker<'a> {
             .and_then(|s| s.parse().ok());
         if let Some(cfg) = &config {
             img.config_media_type = cfg.media_type.clone();
-            let is_image = cfg.media_type.as_deref().is_none_or(is_image_config);
+            let is_image = cfg
+                .media_type
+                .as_deref()
+                .is_none_or(media_type::is_image_config);
             if !is_image && img.artifact_type.is_none() {
                 img.artifact_type = cfg.media_type.clone();
             }

@@ -50,7 +50,7 @@ fn check_layer(ctx: &str, want: &Value, got: &Layer, out: &mut Vec<String>) {
         && got
             .media_type
             .as_deref()
-            .is_none_or(layercake::layer::is_layer_media_type)
+            .is_none_or(layercake::media_type::is_layer)
     {
         eq("problems", "at least one".into(), "none".into());
     }

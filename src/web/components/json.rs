@@ -21,36 +21,7 @@ fn names_a_digest(s: &str) -> bool {
     s.split(|c: char| !hex(c)).any(|run| run.len() == 64)
 }
 
-/// What a media type means, in a few words.
-pub fn explain(media_type: &str) -> Option<&'static str> {
-    Some(match media_type {
-        "application/vnd.oci.image.index.v1+json" => {
-            "OCI image index: a list of manifests, often one per platform"
-        }
-        "application/vnd.docker.distribution.manifest.list.v2+json" => {
-            "Docker manifest list: one manifest per platform"
-        }
-        "application/vnd.oci.image.manifest.v1+json" => {
-            "OCI image manifest: a config plus an ordered list of layers"
-        }
-        "application/vnd.docker.distribution.manifest.v2+json" => {
-            "Docker image manifest (schema 2)"
-        }
-        "application/vnd.oci.image.config.v1+json" => {
-            "OCI image config: how to run the image, and its history"
-        }
-        "application/vnd.docker.container.image.v1+json" => "Docker image config",
-        "application/vnd.oci.image.layer.v1.tar" => "An uncompressed layer tarball",
-        "application/vnd.oci.image.layer.v1.tar+gzip"
-        | "application/vnd.docker.image.rootfs.diff.tar.gzip" => "A gzip-compressed layer tarball",
-        "application/vnd.oci.image.layer.v1.tar+zstd" => "A zstd-compressed layer tarball",
-        "application/vnd.oci.empty.v1+json" => "An empty descriptor ({}), used by artifacts",
-        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => {
-            "A foreign (non-distributable) layer"
-        }
-        _ => return None,
-    })
-}
+pub use crate::media_type::explain;
 
 fn render(v: &Value, indent: usize, on_digest: &Option<Callback<String>>) -> Html {
     let pad = "  ".repeat(indent);
