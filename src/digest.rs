@@ -69,6 +69,11 @@ impl Digest {
         &self.hex[..12]
     }
 
+    /// The algorithm and the short form: `sha256:0123456789ab`.
+    pub fn labelled_short(&self) -> String {
+        format!("{}:{}", self.algorithm.name(), self.short())
+    }
+
     /// The path of this blob inside an OCI image layout.
     pub fn blob_path(&self) -> String {
         format!("blobs/{}/{}", self.algorithm.name(), self.hex)

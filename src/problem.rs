@@ -328,7 +328,7 @@ impl Location {
         }
         if let Some(d) = &self.digest {
             at.push(match short {
-                true => format!("digest {}:{}", d.algorithm().name(), d.short()),
+                true => format!("digest {}", d.labelled_short()),
                 false => format!("digest {d}"),
             });
         }

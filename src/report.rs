@@ -186,7 +186,7 @@ impl Image {
             return t.clone();
         }
         match (&self.config_digest, &self.manifest_digest) {
-            (Some(d), _) | (None, Some(d)) => format!("{}:{}", d.algorithm().name(), d.short()),
+            (Some(d), _) | (None, Some(d)) => d.labelled_short(),
             _ => "(unnamed)".into(),
         }
     }

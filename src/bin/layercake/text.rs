@@ -191,7 +191,7 @@ fn write_row(
             human(l.uncompressed_size.or(l.size).unwrap_or(0)),
             l.digest
                 .as_ref()
-                .map(|d| format!("{}:{}", d.algorithm().name(), d.short()))
+                .map(|d| d.labelled_short())
                 .unwrap_or_default(),
             mark(l.verified),
         ),
