@@ -294,7 +294,7 @@ pub fn dissect<R: Read + Seek>(
             counter: counter.clone(),
         };
         let mut tick = |n: u64| progress.inflate(n, sink);
-        let read = read_at(counted, &m, &expect.as_expect(), Some(&mut tick));
+        let read = read_at(counted, &m, &expect, Some(&mut tick));
         blobs.push(deliver(sink, b, &m, read, opts.keep_entries));
     }
     close(report, blobs, &mut progress, opts, sink)
@@ -305,7 +305,7 @@ pub fn dissect<R: Read + Seek>(
 pub(crate) fn read_at<R: Read + Seek>(
     mut src: R,
     m: &Member,
-    expect: &Expect<'_>,
+    expect: &Expect,
     progress: Option<&mut dyn FnMut(u64)>,
 ) -> (LayerFacts, Vec<Entry>) {
     match src.seek(SeekFrom::Start(m.offset)) {
@@ -363,29 +363,13 @@ fn close(
 }
 
 /// The digest, size and media type the first user of blob `b` expects.
-pub(crate) struct Expected {
-    digest: Option<crate::digest::Digest>,
-    size: Option<u64>,
-    media_type: Option<String>,
-}
-
-impl Expected {
-    pub(crate) fn as_expect(&self) -> Expect<'_> {
-        Expect {
-            digest: self.digest.as_ref(),
-            size: self.size,
-            media_type: self.media_type.as_deref(),
-        }
-    }
-}
-
-pub(crate) fn expectation(report: &Report, b: usize) -> Expected {
+pub(crate) fn expectation(report: &Report, b: usize) -> Expect {
     let layer = report
         .images
         .iter()
         .flat_map(|i| &i.layers)
         .find(|l| l.blob == Some(b));
-    Expected {
+    Expect {
         digest: layer.and_then(|l| l.digest.clone()),
         size: layer.and_then(|l| l.size),
         media_type: layer.and_then(|l| l.media_type.clone()),
@@ -412,7 +396,7 @@ impl Dissection {
                     l.absorb(facts);
                 }
             }
-            img.settle();
+            img.fold_checks();
         }
         if opts.keep_entries {
             for i in 0..self.report.images.len() {
@@ -602,11 +586,11 @@ pub fn dissect_stream<R: Read>(
         let expect = expectation(&report, b);
         let (facts, entries) = match analyzed.remove(path) {
             Some((mut facts, entries)) => {
-                facts.recheck(&expect.as_expect());
+                facts.recheck(&expect);
                 (facts, entries)
             }
             None => match store.kept.get(path) {
-                Some(bytes) => layer::analyze(&bytes[..], &expect.as_expect(), None),
+                Some(bytes) => layer::analyze(&bytes[..], &expect, None),
                 None if truncated => (
                     LayerFacts::unreadable(Problem::new(
                         Fault::Truncated {

@@ -14,7 +14,7 @@ use crate::image::Configs;
 use crate::limit;
 use crate::limits::{MAX_IMAGES, MAX_LAYERS_PER_IMAGE};
 use crate::problem::{Fault, Location, Problem};
-use crate::report::{Document, Image, Layer, Platform, Source};
+use crate::report::{Document, Format, Image, Layer, Platform};
 
 /// The digest a blob's file name implies: `blobs/sha256/<hex>`,
 /// `sha256:<hex>`, `<hex>.json`, `<hex>.tar`, `<hex>.tar.gz`.
@@ -113,7 +113,7 @@ pub fn images(
             break;
         }
         seen.insert(key, out.len());
-        let mut img = Image::new(Source::Docker);
+        let mut img = Image::new(Format::Docker);
         img.manifest = Some(entry.clone());
         img.tags = tags;
         img.manifest_check = Check::NotChecked {
@@ -174,7 +174,7 @@ pub fn images(
             }
             img.layers.push(layer);
         }
-        configs.settle(&mut img);
+        configs.map_layers(&mut img);
         out.push(img);
     }
     Some(out)
@@ -238,7 +238,7 @@ pub fn legacy_images(
         ));
     }
     for top in order.into_iter().take(MAX_IMAGES) {
-        let mut img = Image::new(Source::Legacy);
+        let mut img = Image::new(Format::Legacy);
         img.tags = tops.remove(&top).unwrap_or_default();
         img.manifest_check = Check::NotChecked {
             reason: "legacy archives have no manifest".into(),

@@ -165,7 +165,7 @@ impl Configs {
     /// Checks that the config's diff_ids and history line up with the
     /// layers, and maps the history onto them (once per config and layer
     /// count, shared by the images alike).
-    pub fn settle(&mut self, img: &mut Image) {
+    pub fn map_layers(&mut self, img: &mut Image) {
         let n = img.layers.len();
         let diff_ids = &img.summary.diff_ids;
         if img.config.is_some() && img.artifact_type.is_none() && diff_ids.len() != n {
@@ -244,7 +244,7 @@ pub(crate) fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<
         for img in oci_images {
             // Docker 25+ and containerd write both: one image, two names
             let twin = images.iter().position(|d: &Image| {
-                d.source == crate::report::Source::Docker
+                d.source == crate::report::Format::Docker
                     && d.config_digest.is_some()
                     && d.config_digest == img.config_digest
                     && d.layers.len() == img.layers.len()

@@ -19,10 +19,13 @@ use crate::whiteout::{classify, Whiteout};
 
 /// What the manifest says about a blob, to check against.
 #[derive(Debug, Clone, Default)]
-pub struct Expect<'a> {
-    pub digest: Option<&'a Digest>,
+pub struct Expect {
+    /// The digest the descriptor names.
+    pub digest: Option<Digest>,
+    /// The size the descriptor gives.
     pub size: Option<u64>,
-    pub media_type: Option<&'a str>,
+    /// The media type the descriptor gives (a hint).
+    pub media_type: Option<String>,
 }
 
 /// Member counts by type. Whiteout markers are regular files, so they are
@@ -75,11 +78,12 @@ const BUF: usize = 256 * 1024;
 /// Never fails: what goes wrong becomes a problem in the facts.
 pub fn analyze<R: Read>(
     src: R,
-    expect: &Expect<'_>,
+    expect: &Expect,
     progress: Option<&mut dyn FnMut(u64)>,
 ) -> (LayerFacts, Vec<Entry>) {
     let algorithm = expect
         .digest
+        .as_ref()
         .map(Digest::algorithm)
         .unwrap_or(Algorithm::Sha256);
     // progress counts the uncompressed stream where there is one (so a
@@ -90,13 +94,16 @@ pub fn analyze<R: Read>(
     let mut entries = Vec::new();
     let at = |offset: Option<u64>| Location {
         offset,
-        digest: expect.digest.cloned(),
+        digest: expect.digest.clone(),
         ..Location::default()
     };
 
     let head = read_up_to(&mut raw, 512).unwrap_or_default();
     let sniffed = sniff(&head);
-    let not_a_layer = expect.media_type.is_some_and(|m| !media_type::is_layer(m));
+    let not_a_layer = expect
+        .media_type
+        .as_deref()
+        .is_some_and(|m| !media_type::is_layer(m));
     let compression = match sniffed {
         Sniffed::Gzip => Some(Compression::Gzip),
         Sniffed::Zstd => Some(Compression::Zstd),
@@ -174,7 +181,7 @@ pub fn analyze<R: Read>(
 }
 
 /// Drains the rest of the raw blob and records its size and digest.
-fn finish_raw<R: Read>(facts: &mut LayerFacts, mut raw: Tap<'_, R>, expect: &Expect<'_>) {
+fn finish_raw<R: Read>(facts: &mut LayerFacts, mut raw: Tap<'_, R>, expect: &Expect) {
     let drained = raw.drain();
     let failed = raw
         .error
@@ -183,7 +190,7 @@ fn finish_raw<R: Read>(facts: &mut LayerFacts, mut raw: Tap<'_, R>, expect: &Exp
     let (digest, count, _) = raw.finish();
     facts.size = count;
     let loc = Location {
-        digest: expect.digest.cloned(),
+        digest: expect.digest.clone(),
         offset: Some(count),
         ..Location::default()
     };
@@ -416,8 +423,11 @@ impl LayerFacts {
     /// blobs walked before the manifest was known (one-pass reads): blobs
     /// that are not layers (artifacts) are not faulted for not being tars,
     /// and the descriptor's size is checked.
-    pub fn recheck(&mut self, expect: &Expect<'_>) {
-        let artifact = expect.media_type.is_some_and(|m| !media_type::is_layer(m));
+    pub fn recheck(&mut self, expect: &Expect) {
+        let artifact = expect
+            .media_type
+            .as_deref()
+            .is_some_and(|m| !media_type::is_layer(m));
         if artifact && self.compression != Some(Compression::None) {
             self.problems.retain(|p| p.code != Code::NotATar);
             self.compression = None;
@@ -431,7 +441,7 @@ impl LayerFacts {
                         expected: format!("{want} bytes (as its descriptor says)"),
                     },
                     Location {
-                        digest: expect.digest.cloned(),
+                        digest: expect.digest.clone(),
                         ..Location::default()
                     },
                 ));

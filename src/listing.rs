@@ -160,7 +160,7 @@ fn implicit_dir(dir: &str, layer: Option<usize>) -> Row {
 impl Listing {
     /// Sums file sizes into their directories (hardlinked content once, as
     /// `du` does) and counts children.
-    fn settle(&mut self) {
+    fn sum_sizes(&mut self) {
         let mut order: Vec<usize> = (0..self.rows.len()).collect();
         // deepest first, so each directory is complete before its parent
         order.sort_by(|&a, &b| {
@@ -239,7 +239,7 @@ impl Listing {
                 content: None,
             });
         }
-        l.settle();
+        l.sum_sizes();
         l
     }
 
@@ -287,7 +287,7 @@ impl Listing {
                 },
             });
         }
-        l.settle();
+        l.sum_sizes();
         l
     }
 

@@ -12,7 +12,7 @@ use crate::limit;
 use crate::limits::{MAX_DESCRIPTORS, MAX_IMAGES, MAX_INDEX_DEPTH, MAX_LAYERS_PER_IMAGE};
 use crate::media_type;
 use crate::problem::{Fault, Location, Problem};
-use crate::report::{Document, Image, Layer, Platform, Source};
+use crate::report::{Document, Format, Image, Layer, Platform};
 
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
@@ -318,7 +318,7 @@ impl<'a> Walker<'a> {
             self.stopped = true;
             return;
         }
-        let mut img = Image::new(Source::Oci);
+        let mut img = Image::new(Format::Oci);
         img.manifest_digest = Some(digest.clone());
         img.manifest_media_type = media_type;
         img.manifest_check = check;
@@ -421,7 +421,7 @@ impl<'a> Walker<'a> {
             }
             img.layers.push(layer);
         }
-        self.configs.settle(&mut img);
+        self.configs.map_layers(&mut img);
         self.made.insert(digest, self.images.len());
         self.images.push(img);
     }

@@ -81,10 +81,10 @@ pub struct Document {
     pub json: Value,
 }
 
-/// Where an image was found.
+/// Which layout named an image (the `source` of an image in the JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub enum Format {
     /// An entry of docker's manifest.json.
     Docker,
     /// A manifest reached from index.json.
@@ -119,7 +119,7 @@ impl Platform {
 /// One image (or artifact) of the archive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Image {
-    pub source: Source,
+    pub source: Format,
     /// Repository tags (docker) or reference names (OCI).
     pub tags: Vec<String>,
     pub platform: Platform,
@@ -152,7 +152,7 @@ pub struct Image {
 }
 
 impl Image {
-    pub fn new(source: Source) -> Image {
+    pub fn new(source: Format) -> Image {
         let unchecked = || Check::NotChecked {
             reason: "nothing to compare against".into(),
         };
@@ -196,7 +196,7 @@ impl Image {
     }
 
     /// Folds the image's and its layers' checks into `verified`.
-    pub fn settle(&mut self) {
+    pub fn fold_checks(&mut self) {
         let mut checks: Vec<&Check> = vec![&self.manifest_check, &self.config_check];
         for l in &self.layers {
             checks.push(&l.digest_check);

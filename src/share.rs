@@ -56,7 +56,7 @@ impl Dissection {
         for b in self.missing() {
             let expect = expectation(&self.report, b);
             let m = self.blobs[b].member();
-            let read = read_at(&mut src, &m, &expect.as_expect(), None);
+            let read = read_at(&mut src, &m, &expect, None);
             let blob = deliver(sink, b, &m, read, true);
             self.complete(
                 b,

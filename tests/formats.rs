@@ -11,7 +11,7 @@ use layercake::detect::Compression;
 use layercake::digest::{Check, Digest};
 use layercake::entry::{Entry, Kind};
 use layercake::layer::{self, Expect, LayerFacts};
-use layercake::report::Source;
+use layercake::report::Format;
 use layercake::tree::{Change, Tree};
 use layercake::{dissect, dissect_stream, Dissection, Error, Options, Quiet, Severity};
 use serde_json::{json, Value};
@@ -42,7 +42,7 @@ fn read_both(bytes: &[u8]) -> [Dissection; 2] {
     [seek_read(bytes).unwrap(), stream_read(bytes).unwrap()]
 }
 
-fn analyze(blob: &[u8], expect: &Expect<'_>) -> (LayerFacts, Vec<Entry>) {
+fn analyze(blob: &[u8], expect: &Expect) -> (LayerFacts, Vec<Entry>) {
     layer::analyze(ShortReads::new(blob, 5), expect, None)
 }
 
@@ -100,7 +100,7 @@ fn docker_archive_two_images_tags_configs_and_verified_diff_ids() {
         let (a, b) = (&r.images[0], &r.images[1]);
         assert_eq!(a.tags, ["app:1", "app:latest"]);
         assert_eq!(b.tags, ["other:2"]);
-        assert_eq!(a.source, Source::Docker);
+        assert_eq!(a.source, Format::Docker);
         assert_eq!(a.config_digest, Some(sha(&f.configs[0])));
         assert_eq!(b.config_digest, Some(sha(&f.configs[1])));
         assert_eq!(b.platform.label(), "linux/arm64");
@@ -202,7 +202,7 @@ fn legacy_save_follows_parent_chain_base_first() {
         assert_eq!(r.archive.formats, ["legacy"]);
         assert_eq!(r.images.len(), 1);
         let img = &r.images[0];
-        assert_eq!(img.source, Source::Legacy);
+        assert_eq!(img.source, Format::Legacy);
         assert_eq!(img.tags, ["legacy/app:v1"]);
         assert_eq!(img.layers.len(), 3);
         for (i, l) in img.layers.iter().enumerate() {
@@ -237,7 +237,7 @@ fn oci_nested_index_gives_one_image_per_platform() {
         assert_eq!(r.images.len(), 3);
         let labels = ["linux/amd64", "linux/arm64/v8"];
         for (i, img) in r.images[..2].iter().enumerate() {
-            assert_eq!(img.source, Source::Oci);
+            assert_eq!(img.source, Format::Oci);
             assert_eq!(img.platform.label(), labels[i]);
             assert_eq!(img.tags, ["example.com/multi:1.0"]);
             assert_eq!(img.parents, [sha(&f.nested)]);
@@ -350,7 +350,7 @@ fn docker25_manifest_json_with_blob_paths_and_null_manifests() {
         assert_eq!(r.images.len(), 1);
         assert!(codes(&d).is_empty(), "{:?}", r.all_problems());
         let img = &r.images[0];
-        assert_eq!(img.source, Source::Docker);
+        assert_eq!(img.source, Format::Docker);
         assert_eq!(img.tags, ["app:25"]);
         assert_eq!(img.config_digest, Some(sha(&config)));
         assert_eq!(
@@ -393,9 +393,9 @@ fn docker25_manifest_json_and_index_json_name_one_image() {
 fn check_compressed_layer(blob: &[u8], tar: &[u8], media_type: &str, want: Compression) {
     let digest = sha(blob);
     let expect = Expect {
-        digest: Some(&digest),
+        digest: Some(digest.clone()),
         size: Some(blob.len() as u64),
-        media_type: Some(media_type),
+        media_type: Some(media_type.into()),
     };
     let (facts, entries) = analyze(blob, &expect);
     assert!(facts.problems.is_empty(), "{:?}", facts.problems);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use layercake::report::{Image, Layer, Source};
+use layercake::report::{Format, Image, Layer};
 use layercake::Dissection;
 use serde_json::Value;
 
@@ -208,7 +208,7 @@ pub fn check_archive(facts: &Value, d: &Dissection, out: &mut Vec<String>) {
             check_image(&ctx, want, got, out);
         }
     }
-    let distinct_oci = images.iter().filter(|i| i.source == Source::Oci).count();
+    let distinct_oci = images.iter().filter(|i| i.source == Format::Oci).count();
     if !seen.is_empty() && distinct_oci != seen.len() {
         out.push(format!(
             "{file}: {distinct_oci} OCI images, should be {} distinct manifests",
@@ -225,7 +225,7 @@ pub fn check_archive(facts: &Value, d: &Dissection, out: &mut Vec<String>) {
         let ctx = format!("{file} legacy image {tag}");
         match images
             .iter()
-            .find(|i| i.source == Source::Legacy && i.tags.iter().any(|t| t == tag))
+            .find(|i| i.source == Format::Legacy && i.tags.iter().any(|t| t == tag))
         {
             Some(got) => check_image(&ctx, want, got, out),
             None => out.push(format!("{ctx}: not found")),
