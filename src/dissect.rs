@@ -14,7 +14,7 @@ use crate::headers::{Headers, Stream};
 use crate::image::{assign_blobs, find_images};
 use crate::layer::{self, Expect, LayerFacts};
 use crate::limit;
-use crate::limits::{MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
+use crate::limits::{MAX_DOCUMENT_BYTES, MAX_ENTRIES, MAX_KEPT_BYTES, MAX_MEMBERS};
 use crate::problem::{Code, Error, Fault, Location, Problem};
 use crate::report::{ArchiveInfo, Image, Report};
 use crate::share::Share;
@@ -267,6 +267,7 @@ pub fn dissect<R: Read + Seek>(
         .collect();
     let owners = opts.share.map(|s| (s.index, Share::deal(s.of, &sizes)));
     let mut blobs = Vec::with_capacity(paths.len());
+    let mut keep = Keep::new(opts.keep_entries);
     for (b, path) in paths.iter().enumerate() {
         let m = member_at(&index, path);
         if owners
@@ -295,7 +296,7 @@ pub fn dissect<R: Read + Seek>(
         };
         let mut tick = |n: u64| progress.inflate(n, sink);
         let read = read_at(counted, &m, &expect, Some(&mut tick));
-        blobs.push(deliver(sink, b, &m, read, opts.keep_entries));
+        blobs.push(deliver(sink, b, &m, read, &mut keep));
     }
     close(report, blobs, &mut progress, opts, sink)
 }
@@ -327,9 +328,10 @@ pub(crate) fn deliver(
     sink: &mut dyn Sink,
     b: usize,
     m: &Member,
-    (facts, entries): (LayerFacts, Vec<Entry>),
-    keep_entries: bool,
+    (mut facts, entries): (LayerFacts, Vec<Entry>),
+    keep: &mut Keep,
 ) -> Blob {
+    let entries = keep.admit(&mut facts, entries);
     sink.event(Event::LayerDone {
         blob: b,
         path: &m.path,
@@ -341,7 +343,48 @@ pub(crate) fn deliver(
         offset: m.offset,
         size: m.size,
         facts: Some(facts),
-        entries: if keep_entries { entries } else { Vec::new() },
+        entries: if keep.on { entries } else { Vec::new() },
+    }
+}
+
+/// Which layers' entries a reader keeps: all, within [`MAX_ENTRIES`] for
+/// the reader (a share counts its own), or none when not asked to.
+pub(crate) struct Keep {
+    on: bool,
+    entries: usize,
+    full: bool,
+}
+
+impl Keep {
+    pub(crate) fn new(on: bool) -> Keep {
+        Keep {
+            on,
+            entries: 0,
+            full: false,
+        }
+    }
+
+    /// The entries to report and keep for a layer: none once the budget is
+    /// spent, and the layer that spends it says so.
+    fn admit(&mut self, facts: &mut LayerFacts, entries: Vec<Entry>) -> Vec<Entry> {
+        if !self.on {
+            return entries;
+        }
+        if !self.full && self.entries.saturating_add(entries.len()) > MAX_ENTRIES {
+            self.full = true;
+            facts.problems.push(Problem::new(
+                limit!(
+                    MAX_ENTRIES,
+                    format!("the entries kept, at a layer of {}", entries.len())
+                ),
+                Location::default(),
+            ));
+        }
+        if self.full {
+            return Vec::new();
+        }
+        self.entries += entries.len();
+        entries
     }
 }
 
@@ -582,6 +625,7 @@ pub fn dissect_stream<R: Read>(
     announce(&report, sink);
     let paths = assign_blobs(&mut report, &store.index);
     let mut blobs = Vec::with_capacity(paths.len());
+    let mut keep = Keep::new(opts.keep_entries);
     for (b, path) in paths.iter().enumerate() {
         let expect = expectation(&report, b);
         let (facts, entries) = match analyzed.remove(path) {
@@ -615,7 +659,7 @@ pub fn dissect_stream<R: Read>(
             size: facts.size,
         });
         let m = member_at(&store.index, path);
-        blobs.push(deliver(sink, b, &m, (facts, entries), opts.keep_entries));
+        blobs.push(deliver(sink, b, &m, (facts, entries), &mut keep));
     }
     close(report, blobs, &mut progress, opts, sink)
 }

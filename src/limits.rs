@@ -55,13 +55,18 @@ pub const MAX_HEADER_RECORD_BYTES: u64 = 1 << 20;
 /// layers hold a few hundred thousand.
 pub const MAX_LAYER_ENTRIES: usize = 1_000_000;
 
+/// Entries kept in memory across all layers one reader reads (each share
+/// of a parallel read counts its own). Past it, later layers are still
+/// read, counted and hashed, but their entries are not kept.
+pub const MAX_ENTRIES: usize = 2_000_000;
+
 /// Bytes of entry paths and link targets of one layer kept in memory.
 pub const MAX_LAYER_NAME_BYTES: u64 = 128 << 20;
 
 /// Bytes of the paths one merged filesystem (or one layer's listing)
 /// holds, implicit parent directories included. Past it, later entries are
 /// not applied to the tree, and the problem names where it stopped.
-pub const MAX_TREE_PATH_BYTES: u64 = 128 << 20;
+pub const MAX_TREE_PATH_BYTES: u64 = 64 << 20;
 
 /// Bytes of small members kept in memory during a one-pass read (a
 /// compressed archive, or a download that cannot seek) in case a manifest

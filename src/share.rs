@@ -5,7 +5,7 @@
 
 use std::io::{Read, Seek};
 
-use crate::dissect::{deliver, expectation, read_at, Dissection, Sink};
+use crate::dissect::{deliver, expectation, read_at, Dissection, Keep, Sink};
 use crate::entry::Entry;
 use crate::layer::LayerFacts;
 
@@ -53,11 +53,12 @@ impl Dissection {
 
     /// Reads the blobs no share has delivered, from `src` (the same archive).
     pub fn read_missing<R: Read + Seek>(&mut self, mut src: R, sink: &mut dyn Sink) {
+        let mut keep = Keep::new(true);
         for b in self.missing() {
             let expect = expectation(&self.report, b);
             let m = self.blobs[b].member();
             let read = read_at(&mut src, &m, &expect, None);
-            let blob = deliver(sink, b, &m, read, true);
+            let blob = deliver(sink, b, &m, read, &mut keep);
             self.complete(
                 b,
                 blob.facts.unwrap_or_else(LayerFacts::empty),
