@@ -1,11 +1,13 @@
-//! A structure-aware fuzzer on stable Rust: random docker-save, OCI and
-//! plain tar archives (random nesting, names with `..`, absolute, non-UTF-8,
-//! control characters and very long ones, sizes, link targets, whiteouts,
-//! PAX records, layer and whole-archive compression none/gzip/zstd, then
-//! truncation or damage), seeded from the builders in tests/common/build.rs.
-//! Each case is read seekable (`dissect`) and in one pass
-//! (`dissect_stream`); every image's merged tree is listed, and a
-//! `Session` answers listing, search, space, read and export requests.
+//! A structure-aware fuzzer on stable Rust: random docker-save (legacy
+//! parent chains too), OCI and plain tar archives (random nesting, names
+//! with `..`, absolute, non-UTF-8, control characters and very long ones,
+//! sizes, link targets, whiteouts, PAX records, layer and whole-archive
+//! compression none/gzip/zstd, then truncation or damage), seeded from the
+//! builders in tests/common/build.rs. Each case is read seekable
+//! (`dissect`), in one pass (`dissect_stream`), and by two readers sharing
+//! the layers as the CLI does (which must give the same report); every
+//! image's merged tree is listed, and a `Session` answers listing, search,
+//! space and read queries.
 //!
 //! Asserts: no panic, the report serialises, no case takes over
 //! `LAYERCAKE_FUZZ_CASE_SECONDS` (10). Runs for `LAYERCAKE_FUZZ_SECONDS`
@@ -27,9 +29,9 @@ use std::time::{Duration, Instant};
 
 use layercake::digest::Digest;
 use layercake::listing::{Marks, Sort};
-use layercake::message::{Request, View};
+use layercake::message::{Answer, Query, View};
 use layercake::session::Session;
-use layercake::{dissect, dissect_stream, Dissection, Error, Options, Quiet};
+use layercake::{dissect, dissect_stream, Dissection, Error, Options, Quiet, Share};
 use serde_json::{json, Value};
 use tar::EntryType;
 
@@ -356,6 +358,46 @@ fn oci_case(rng: &mut Rng) -> Vec<u8> {
     oci_layout(&index, &refs).finish()
 }
 
+/// A pre-1.10 docker save: `repositories` naming `<id>/json` parent
+/// chains, some long, some looping, some with parents that are absent.
+fn legacy_case(rng: &mut Rng) -> Vec<u8> {
+    let n = 1 + match rng.below(8) {
+        0 => rng.below(3000),
+        _ => rng.below(6),
+    };
+    let ids: Vec<String> = (0..n)
+        .map(|i| sha(format!("legacy{i}").as_bytes()).hex().to_string())
+        .collect();
+    let mut t = Tar::new();
+    let mut repos = serde_json::Map::new();
+    for tag in 0..1 + rng.below(3) {
+        let top = rng.pick(&ids).clone();
+        repos.insert(format!("legacy/r{tag}"), json!({"v1": top}));
+    }
+    t = t.file("repositories", &to_json(&Value::Object(repos)));
+    for (i, id) in ids.iter().enumerate() {
+        if rng.chance(5) {
+            continue; // absent
+        }
+        let mut j = json!({"id": id, "os": "linux", "architecture": "amd64"});
+        match rng.below(10) {
+            0 => j["parent"] = json!(rng.pick(&ids)), // anywhere: loops
+            1 => j["parent"] = json!(sha(b"absent").hex()),
+            2 => j["parent"] = json!(7),
+            _ if i > 0 => j["parent"] = json!(ids[i - 1]),
+            _ => {}
+        }
+        t = t.file(format!("{id}/json"), &to_json(&j));
+        let tar = if n > 50 {
+            Tar::new().file("f", b"x").finish()
+        } else {
+            layer(rng)
+        };
+        t = t.file(format!("{id}/layer.tar"), &tar);
+    }
+    t.finish()
+}
+
 /// One of the builders' archives, as a seed.
 fn seed_case(rng: &mut Rng) -> Vec<u8> {
     match rng.below(6) {
@@ -416,10 +458,11 @@ fn damage(mut b: Vec<u8>, rng: &mut Rng) -> Vec<u8> {
 /// The archive for `seed`, and a label saying what it is.
 fn case(seed: u64) -> (Vec<u8>, String) {
     let mut rng = Rng::new(seed);
-    let (mut bytes, mut what) = match rng.below(10) {
+    let (mut bytes, mut what) = match rng.below(11) {
         0..=3 => (docker_case(&mut rng), "docker".to_string()),
         4..=7 => (oci_case(&mut rng), "oci".to_string()),
         8 => (seed_case(&mut rng), "seed".to_string()),
+        9 => (legacy_case(&mut rng), "legacy".to_string()),
         _ => (layer(&mut rng), "plain tar".to_string()),
     };
     let outer = squash(&mut rng);
@@ -446,12 +489,13 @@ fn exercise(d: Dissection, bytes: &[u8]) {
     let layers: Vec<usize> = d.report.images.iter().map(|i| i.layers.len()).collect();
     let mut s = Session::new(d);
     let mut src = Cursor::new(bytes);
-    let mut sink = |_| {};
-    let mut id = 0;
-    let mut ask = |s: &mut Session, req: Request| {
-        let r = s.handle(&req, &mut src, &mut sink);
-        serde_json::to_string(&r).expect("the reply serialises");
-        r
+    let mut ask = |s: &mut Session, q: Query| {
+        let mut early = |a: Answer| {
+            serde_json::to_string(&a).expect("an early answer serialises");
+        };
+        let a = s.answer(&q, &mut src, &mut early);
+        serde_json::to_string(&a).expect("the answer serialises");
+        a
     };
     for image in 0..images.max(1) {
         let mut views = vec![View { image, layer: None }];
@@ -462,11 +506,9 @@ fn exercise(d: Dissection, bytes: &[u8]) {
             });
         }
         for view in views {
-            id += 1;
-            let reply = ask(
+            let answer = ask(
                 &mut s,
-                Request::List {
-                    id,
+                Query::List {
                     view,
                     dir: String::new(),
                     sort: Sort::Size,
@@ -475,31 +517,23 @@ fn exercise(d: Dissection, bytes: &[u8]) {
                     limit: 50,
                 },
             );
-            // read a few of the paths listed
-            let reply = serde_json::to_value(&reply).unwrap();
-            let paths: Vec<String> = reply["rows"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|r| r["path"].as_str().map(String::from))
-                .take(3)
-                .collect();
+            // read and list a few of the paths listed
+            let paths: Vec<String> = match answer {
+                Answer::Rows { rows, .. } => rows.into_iter().take(3).map(|r| r.path).collect(),
+                _ => Vec::new(),
+            };
             for path in paths {
-                id += 1;
                 ask(
                     &mut s,
-                    Request::Read {
-                        id,
+                    Query::Read {
                         view,
                         path: path.clone(),
                         limit: 4096,
                     },
                 );
-                id += 1;
                 ask(
                     &mut s,
-                    Request::List {
-                        id,
+                    Query::List {
                         view,
                         dir: path,
                         sort: Sort::Name,
@@ -509,11 +543,9 @@ fn exercise(d: Dissection, bytes: &[u8]) {
                     },
                 );
             }
-            id += 1;
             ask(
                 &mut s,
-                Request::Search {
-                    id,
+                Query::Search {
                     view,
                     query: "a".into(),
                     marks: Marks::default(),
@@ -521,18 +553,25 @@ fn exercise(d: Dissection, bytes: &[u8]) {
                 },
             );
         }
-        id += 1;
-        ask(
-            &mut s,
-            Request::Space {
-                id,
-                image,
-                limit: 20,
-            },
-        );
+        ask(&mut s, Query::Space { image, limit: 20 });
     }
-    id += 1;
-    ask(&mut s, Request::Export { id });
+}
+
+/// Reads `bytes` as the CLI does on two cores: share 0 and share 1 of 2,
+/// gathered into the first, which reads what the other failed to deliver.
+fn shared_read(bytes: &[u8]) -> Dissection {
+    let part = |index| {
+        let opts = Options {
+            share: Some(Share { index, of: 2 }),
+            ..Options::default()
+        };
+        dissect(Cursor::new(bytes), &opts, &mut Quiet).expect("a share reads what one reader read")
+    };
+    let mut first = part(0);
+    if first.gather([part(1)]) > 0 {
+        first.read_missing(Cursor::new(bytes), &mut Quiet);
+    }
+    first.finish(&Options::default(), &mut Quiet)
 }
 
 /// Reads `bytes` both ways and exercises what was found; returns the
@@ -544,6 +583,15 @@ fn run_case(bytes: &[u8]) -> usize {
         dissect(Cursor::new(bytes), &opts, &mut Quiet),
         dissect_stream(bytes, Some(bytes.len() as u64), &opts, &mut Quiet),
     ];
+    if let Ok(whole) = &results[0] {
+        // the CLI's way: two readers, each a share of the layers, gathered
+        let shared = shared_read(bytes);
+        let (a, b) = (
+            serde_json::to_value(&whole.report).unwrap(),
+            serde_json::to_value(&shared.report).unwrap(),
+        );
+        assert!(a == b, "two shares' report differs from one reader's");
+    }
     for (i, r) in results.into_iter().enumerate() {
         match r {
             Ok(d) => {
