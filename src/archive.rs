@@ -20,10 +20,15 @@ use crate::source::read_up_to;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MemberKind {
+    /// A regular file.
     File,
+    /// A directory.
     Dir,
+    /// A symbolic link.
     Symlink,
+    /// A hard link.
     Hardlink,
+    /// Anything else (devices, fifos, unknown type flags).
     Other,
 }
 
@@ -32,9 +37,11 @@ pub enum MemberKind {
 pub struct Member {
     /// Normalised path (no leading `./`), lossily UTF-8.
     pub path: String,
+    /// Its type.
     pub kind: MemberKind,
     /// Offset of the member's content in the (uncompressed) outer stream.
     pub offset: u64,
+    /// Bytes of content.
     pub size: u64,
     /// Link target for symlinks and hardlinks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,11 +51,13 @@ pub struct Member {
 /// The members of an outer archive, by path.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
+    /// Every member, in archive order (a path given twice is listed twice).
     pub members: Vec<Member>,
     by_path: HashMap<String, usize>,
 }
 
 impl Index {
+    /// Adds a member; a later member of the same path wins.
     pub fn push(&mut self, m: Member) {
         self.by_path.insert(m.path.clone(), self.members.len());
         self.members.push(m);
@@ -270,6 +279,7 @@ mod tests {
 /// Reads members' contents by path: from a seekable source, or from the
 /// small members kept during a one-pass read.
 pub trait Store {
+    /// The members of the archive.
     fn index(&self) -> &Index;
 
     /// Reads the whole content of the member `path` names (links followed).
@@ -282,7 +292,9 @@ pub trait Store {
 
 /// A store over a seekable source.
 pub struct SeekStore<'r, R> {
+    /// The archive, uncompressed.
     pub source: &'r mut R,
+    /// Its members.
     pub index: Index,
 }
 
@@ -344,6 +356,7 @@ impl<R: Read + Seek> Store for SeekStore<'_, R> {
 /// A store over the members kept in memory during a one-pass read.
 #[derive(Default)]
 pub struct MemStore {
+    /// The members seen.
     pub index: Index,
     /// Members kept whole, by path.
     pub kept: HashMap<String, Vec<u8>>,

@@ -10,25 +10,44 @@ use crate::digest::Digest;
 use crate::problem::Fault;
 
 /// The parts of an image config people look at. Every field is optional:
-/// configs in the wild omit, null out or mistype any of them.
+/// configs in the wild omit, null out or mistype any of them. The
+/// `config.*` fields are read from `container_config` when `config` is
+/// missing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Config {
+    /// `created`: when the image was built, as written (RFC 3339).
     pub created: Option<String>,
+    /// `author`.
     pub author: Option<String>,
+    /// `os`.
     pub os: Option<String>,
+    /// `architecture`.
     pub architecture: Option<String>,
+    /// `variant` (of the architecture).
     pub variant: Option<String>,
+    /// `config.Env`: `NAME=value` strings.
     pub env: Option<Vec<String>>,
+    /// `config.Entrypoint`.
     pub entrypoint: Option<Vec<String>>,
+    /// `config.Cmd`.
     pub cmd: Option<Vec<String>>,
+    /// `config.WorkingDir`; `None` when empty.
     pub working_dir: Option<String>,
+    /// `config.User`; `None` when empty.
     pub user: Option<String>,
+    /// `config.ExposedPorts` keys, such as "80/tcp".
     pub exposed_ports: Vec<String>,
+    /// `config.Volumes` keys.
     pub volumes: Vec<String>,
+    /// `config.Labels`; values that are not strings as JSON text.
     pub labels: BTreeMap<String, String>,
+    /// `config.StopSignal`.
     pub stop_signal: Option<String>,
+    /// `config.Healthcheck`, raw.
     pub healthcheck: Option<Value>,
+    /// `config.Shell` (docker).
     pub shell: Option<Vec<String>>,
+    /// `config.OnBuild` (docker).
     pub on_build: Option<Vec<String>>,
     /// rootfs.diff_ids, in layer order; entries that are not digests are None.
     pub diff_ids: Vec<Option<Digest>>,
@@ -37,10 +56,15 @@ pub struct Config {
 /// One build step from the config's history.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HistoryStep {
+    /// When the step ran, as written.
     pub created: Option<String>,
+    /// The command that made it (see [`short_command`]).
     pub created_by: Option<String>,
+    /// `author`.
     pub author: Option<String>,
+    /// `comment`.
     pub comment: Option<String>,
+    /// Set for steps that made no layer.
     pub empty_layer: bool,
     /// Index of the layer this step made; None for empty steps, or when the
     /// history does not line up with the layers.

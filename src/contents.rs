@@ -29,12 +29,15 @@ pub struct FileRef {
     pub member: String,
     /// Offset and size of that member in the (uncompressed) outer stream.
     pub member_offset: u64,
+    /// See `member_offset`.
     pub member_size: u64,
     /// Compression of the whole archive, and of the layer blob.
     pub archive_compression: Compression,
+    /// See `archive_compression`.
     pub layer_compression: Compression,
     /// Offset of the file's content in the uncompressed layer stream.
     pub offset: u64,
+    /// Bytes of the file.
     pub size: u64,
 }
 

@@ -26,6 +26,7 @@ pub struct ZstdFrames<R: BufRead> {
 }
 
 impl<R: BufRead> ZstdFrames<R> {
+    /// Decodes `src`, from its first frame.
     pub fn new(src: R) -> ZstdFrames<R> {
         ZstdFrames {
             src,

@@ -6,12 +6,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
+    /// Not compressed.
     None,
+    /// gzip (one member or several).
     Gzip,
+    /// zstd (one frame or several).
     Zstd,
 }
 
 impl Compression {
+    /// "none", "gzip" or "zstd", as in the JSON report.
     pub fn name(self) -> &'static str {
         match self {
             Compression::None => "none",
@@ -24,8 +28,11 @@ impl Compression {
 /// What the first bytes of a stream look like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sniffed {
+    /// No bytes at all.
     Empty,
+    /// The gzip magic.
     Gzip,
+    /// The zstd magic, or a skippable zstd frame's.
     Zstd,
     /// A tar stream: the first block is a header with a valid checksum, or
     /// an end-of-archive block of zeros.

@@ -9,11 +9,14 @@ use sha2::{Digest as _, Sha256, Sha512};
 /// The hash algorithms OCI digests use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Algorithm {
+    /// SHA-256: 64 hex digits.
     Sha256,
+    /// SHA-512: 128 hex digits.
     Sha512,
 }
 
 impl Algorithm {
+    /// "sha256" or "sha512", as in a digest's prefix.
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Sha256 => "sha256",
@@ -40,21 +43,29 @@ pub struct Digest {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DigestError {
+    /// No `algorithm:` prefix (the string given).
     #[error("digest {0:?} has no algorithm prefix, should be like \"sha256:<hex>\"")]
     NoAlgorithm(String),
+    /// An algorithm other than sha256 and sha512 (the algorithm given).
     #[error("digest algorithm is {0:?}, should be sha256 or sha512")]
     UnknownAlgorithm(String),
+    /// The wrong number of hex digits for the algorithm.
     #[error("digest {digest:?} has {found} hex digits, should have {expected}")]
     BadLength {
+        /// The string given.
         digest: String,
+        /// Hex digits it has.
         found: usize,
+        /// Hex digits the algorithm has.
         expected: usize,
     },
+    /// A character that is not lowercase hex (the string given).
     #[error("digest {0:?} holds a character that is not lowercase hex")]
     NotHex(String),
 }
 
 impl Digest {
+    /// The algorithm the digest names.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
@@ -84,6 +95,7 @@ impl Digest {
         format!("sha256:{hex}").parse()
     }
 
+    /// The sha256 digest of `bytes`.
     pub fn sha256_of(bytes: &[u8]) -> Digest {
         let mut h = Hasher::new(Algorithm::Sha256);
         h.update(bytes);
@@ -145,11 +157,14 @@ impl<'de> Deserialize<'de> for Digest {
 /// An incremental hasher for one algorithm.
 #[derive(Clone)]
 pub enum Hasher {
+    /// Hashing with SHA-256.
     Sha256(Sha256),
+    /// Hashing with SHA-512.
     Sha512(Box<Sha512>),
 }
 
 impl Hasher {
+    /// A hasher for `algorithm`, with nothing hashed yet.
     pub fn new(algorithm: Algorithm) -> Hasher {
         match algorithm {
             Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
@@ -157,6 +172,7 @@ impl Hasher {
         }
     }
 
+    /// Hashes `bytes` after what came before.
     pub fn update(&mut self, bytes: &[u8]) {
         match self {
             Hasher::Sha256(h) => h.update(bytes),
@@ -164,6 +180,7 @@ impl Hasher {
         }
     }
 
+    /// The digest of everything hashed.
     pub fn finish(self) -> Digest {
         let (algorithm, bytes): (Algorithm, Vec<u8>) = match self {
             Hasher::Sha256(h) => (Algorithm::Sha256, h.finalize().to_vec()),
@@ -191,13 +208,27 @@ fn to_hex(bytes: &[u8]) -> String {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Check {
     /// The content hashes to the digest that names it.
-    Verified { digest: Digest },
+    Verified {
+        /// The digest, as named and as computed.
+        digest: Digest,
+    },
     /// The content hashes to something else.
-    Mismatch { expected: Digest, actual: Digest },
+    Mismatch {
+        /// The digest that names it.
+        expected: Digest,
+        /// The digest computed.
+        actual: Digest,
+    },
     /// The content could not be read whole, so its digest is unknown.
-    Unreadable { expected: Digest },
+    Unreadable {
+        /// The digest that names it.
+        expected: Digest,
+    },
     /// Nothing to compare against.
-    NotChecked { reason: String },
+    NotChecked {
+        /// Why not.
+        reason: String,
+    },
 }
 
 impl Check {

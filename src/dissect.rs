@@ -29,26 +29,41 @@ pub enum Event<'a> {
     Archive(&'a ArchiveInfo),
     /// An image's manifest, config and history are known; its layers are
     /// not read yet (with a seekable source, no layer has been streamed).
-    Image { index: usize, image: &'a Image },
+    Image {
+        /// Its index in the report's images.
+        index: usize,
+        /// The image, layers not read.
+        image: &'a Image,
+    },
     /// A layer blob is about to be read.
     LayerStarted {
+        /// Which blob of the dissection ([`Dissection::blobs`]).
         blob: usize,
+        /// Its member path in the outer archive.
         path: &'a str,
+        /// Its bytes.
         size: u64,
     },
     /// Bytes of the source read so far, of `total` when known; `inflated`
     /// is the bytes of uncompressed layer streams walked so far (which a
     /// compressed layer can make far larger than `read`).
     Progress {
+        /// Bytes of the source read.
         read: u64,
+        /// Bytes of the source, when known.
         total: Option<u64>,
+        /// Bytes of uncompressed layer streams walked.
         inflated: u64,
     },
     /// A layer blob has been read.
     LayerDone {
+        /// Which blob of the dissection.
         blob: usize,
+        /// Its member path in the outer archive.
         path: &'a str,
+        /// What reading it found.
         facts: &'a LayerFacts,
+        /// Its tar members (none when entries are not kept).
         entries: &'a [Entry],
     },
     /// A problem with the archive as a whole.
@@ -59,6 +74,7 @@ pub enum Event<'a> {
 
 /// Receives events.
 pub trait Sink {
+    /// Takes one event.
     fn event(&mut self, event: Event<'_>);
 }
 
@@ -117,17 +133,23 @@ impl Blob {
 pub struct Blob {
     /// Member path in the outer archive.
     pub path: String,
-    /// Offset and size of the member in the (uncompressed) outer stream.
+    /// Offset of the member in the (uncompressed) outer stream.
     pub offset: u64,
+    /// Bytes of the member.
     pub size: u64,
+    /// What reading it found; `None` while another share has it to read.
     pub facts: Option<LayerFacts>,
+    /// Its tar members, when kept.
     pub entries: Vec<Entry>,
 }
 
 /// The result: the report, plus every layer's entries for trees and listings.
 #[derive(Debug, Clone)]
 pub struct Dissection {
+    /// Every fact found.
     pub report: Report,
+    /// Each distinct layer blob, read once, numbered as the layers'
+    /// `blob` fields say.
     pub blobs: Vec<Blob>,
 }
 

@@ -8,18 +8,26 @@ use crate::whiteout::Whiteout;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// A regular file (type flags `0`, NUL, `7`).
     File,
+    /// A directory.
     Dir,
+    /// A symbolic link.
     Symlink,
+    /// A hard link to an earlier member.
     Hardlink,
+    /// A character device.
     CharDev,
+    /// A block device.
     BlockDev,
+    /// A named pipe.
     Fifo,
     /// Anything else (sparse, contiguous, unknown type flags).
     Other,
 }
 
 impl Kind {
+    /// The kind a tar type flag byte makes.
     pub fn from_typeflag(flag: u8) -> Kind {
         match flag {
             b'0' | b'\0' | b'7' => Kind::File,
@@ -56,12 +64,16 @@ pub struct Entry {
     /// Not necessarily UTF-8.
     #[serde(with = "bytes_lossy")]
     pub path: Vec<u8>,
+    /// Its type.
     pub kind: Kind,
     /// Permission bits, including setuid, setgid and sticky.
     pub mode: u32,
+    /// Owner's user ID.
     pub uid: u64,
+    /// Owner's group ID.
     pub gid: u64,
-    /// Bytes of content (0 for anything but regular files).
+    /// Bytes of content: a regular file's, a symlink target's length, 0
+    /// for anything else.
     pub size: u64,
     /// Seconds since the epoch; may be negative.
     pub mtime: i64,
@@ -80,6 +92,7 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The path as text, invalid UTF-8 replaced.
     pub fn path_lossy(&self) -> String {
         String::from_utf8_lossy(&self.path).into_owned()
     }

@@ -107,7 +107,9 @@ pub struct Header {
     pub data_offset: u64,
     /// Permission bits, with setuid, setgid and sticky.
     pub mode: u32,
+    /// Owner's user ID.
     pub uid: u64,
+    /// Owner's group ID.
     pub gid: u64,
     /// Seconds since the epoch, floored; may be negative.
     pub mtime: i64,

@@ -32,15 +32,25 @@ pub struct Expect {
 /// counted in `files` too; `opaque` markers are not counted in `whiteouts`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
+    /// Regular files.
     pub files: u64,
+    /// Directories.
     pub dirs: u64,
+    /// Symbolic links.
     pub symlinks: u64,
+    /// Hard links.
     pub hardlinks: u64,
+    /// Character devices.
     pub chardevs: u64,
+    /// Block devices.
     pub blockdevs: u64,
+    /// Named pipes.
     pub fifos: u64,
+    /// Members of any other type.
     pub other: u64,
+    /// `.wh.<name>` markers.
     pub whiteouts: u64,
+    /// `.wh..wh..opq` markers.
     pub opaque: u64,
     /// Members carrying PAX records (their own or a global header's).
     pub pax: u64,
@@ -67,8 +77,11 @@ pub struct LayerFacts {
     pub diff_id: Option<Digest>,
     /// Tar members, counted the way GNU tar lists them.
     pub entries: u64,
+    /// Tar members by type.
     pub counts: Counts,
+    /// Whether the tar ends with its two zero blocks.
     pub has_eof_blocks: bool,
+    /// What went wrong reading the blob.
     pub problems: Vec<Problem>,
 }
 

@@ -15,14 +15,21 @@ use crate::tree::{Change, Tree};
 /// One path, ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
+    /// The full path, lossily UTF-8.
     pub path: String,
+    /// Its last component.
     pub name: String,
+    /// Its type (a whiteout in a layer listing shows as [`Kind::Other`]).
     pub kind: Kind,
+    /// Permission bits (0 for a path an image removed).
     pub mode: u32,
+    /// Owner's user ID.
     pub uid: u64,
+    /// Owner's group ID.
     pub gid: u64,
     /// Bytes of a file; for a directory, bytes of every file below it.
     pub size: u64,
+    /// A link's target, lossily UTF-8.
     pub link: Option<String>,
     /// Added, modified or removed (by this layer, or over the image's life).
     pub change: Change,
@@ -40,15 +47,20 @@ pub struct Row {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
+    /// By name.
     Name,
+    /// By size, largest first (then by name).
     Size,
 }
 
 /// Which marks to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marks {
+    /// Show added paths.
     pub added: bool,
+    /// Show modified paths.
     pub modified: bool,
+    /// Show removed paths.
     pub removed: bool,
 }
 
@@ -63,6 +75,7 @@ impl Default for Marks {
 }
 
 impl Marks {
+    /// Whether a row of change `c` is shown (unmarked rows always are).
     pub fn shows(&self, c: Change) -> bool {
         match c {
             Change::Added => self.added,
@@ -291,14 +304,17 @@ impl Listing {
         l
     }
 
+    /// Rows held.
     pub fn len(&self) -> usize {
         self.rows.len()
     }
 
+    /// True when no row is held.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
 
+    /// The row at `path`.
     pub fn get(&self, path: &str) -> Option<&Row> {
         self.by_path.get(path).map(|&i| &self.rows[i])
     }

@@ -14,21 +14,29 @@ use crate::media_type;
 use crate::problem::{Fault, Location, Problem};
 use crate::report::{Document, Format, Image, Layer, Platform};
 
+/// The annotation that names an image in index.json (its tag).
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
 
 /// A content descriptor, read leniently.
 #[derive(Debug, Clone, Default)]
 pub struct Descriptor {
+    /// `mediaType`.
     pub media_type: Option<String>,
+    /// `digest`.
     pub digest: Option<Digest>,
+    /// `size`.
     pub size: Option<u64>,
+    /// `platform`, when it is an object.
     pub platform: Option<Platform>,
+    /// `annotations` whose values are strings.
     pub annotations: BTreeMap<String, String>,
+    /// `artifactType`.
     pub artifact_type: Option<String>,
 }
 
 impl Descriptor {
+    /// Reads a descriptor; only a digest that does not parse is a fault.
     pub fn from_json(v: &Value) -> Result<Descriptor, Fault> {
         let digest = match v.get("digest").and_then(Value::as_str) {
             Some(s) => {
@@ -94,8 +102,11 @@ struct Visit {
 pub struct Walker<'a> {
     store: &'a mut dyn Store,
     configs: &'a mut Configs,
+    /// The indexes walked are added here.
     pub docs: &'a mut Vec<Document>,
+    /// What the walk finds wrong is added here.
     pub problems: &'a mut Vec<Problem>,
+    /// The images made so far.
     pub images: Vec<Image>,
     /// Indexes already walked, with the name they passed down.
     walked: HashSet<(Digest, Option<String>)>,
@@ -108,6 +119,7 @@ pub struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
+    /// A walk over `store`, reading configs through `configs`.
     pub fn new(
         store: &'a mut dyn Store,
         configs: &'a mut Configs,

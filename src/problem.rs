@@ -14,17 +14,24 @@ use crate::digest::Digest;
 pub enum Error {
     /// The bytes are readable but hold no container image.
     #[error("not an image archive: found {found}")]
-    NotAnImage { found: String },
+    NotAnImage {
+        /// What the bytes look like instead ("a zip file (812 bytes), not a
+        /// tar archive").
+        found: String,
+    },
     /// The source itself failed.
     #[error("cannot read the archive at offset {offset}: {source}")]
     Read {
+        /// Where in the source the read failed.
         offset: u64,
+        /// The source's own error.
         #[source]
         source: std::io::Error,
     },
 }
 
 impl Error {
+    /// [`Error::NotAnImage`], saying what was `found` instead.
     pub fn not_an_image(found: impl Into<String>) -> Error {
         Error::NotAnImage {
             found: found.into(),
@@ -37,8 +44,12 @@ impl Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Odd but harmless: the image is read as intended.
     Note,
+    /// Something is missing or reaches a limit; what was read still holds.
     Warning,
+    /// Something is wrong: a digest mismatch, a document or stream that
+    /// cannot be read.
     Error,
 }
 
@@ -46,69 +57,152 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Fault {
+    /// The archive, a member or a blob ends before its bytes do.
     #[error("the archive ends early: {detail}")]
-    Truncated { detail: String },
-    #[error("{what} is not valid JSON: {detail}")]
-    BadJson { what: String, detail: String },
-    #[error("{what} is {found}, should be {expected}")]
-    Unexpected {
-        what: String,
-        found: String,
-        expected: String,
-    },
-    #[error("{what} is missing from the archive")]
-    Missing { what: String },
-    #[error("digest of {what} is {actual}, should be {expected}")]
-    DigestMismatch {
-        what: String,
-        expected: Digest,
-        actual: Digest,
-    },
-    #[error("{path} is named {named}, but its content hashes to {actual} (the image ID is the content's digest)")]
-    NameNotDigest {
-        path: String,
-        named: Digest,
-        actual: Digest,
-    },
-    #[error("{what}: {detail}")]
-    BadDigest { what: String, detail: String },
-    #[error("history has {found} steps that make layers, should have {expected} (one per layer); history is not mapped onto layers")]
-    HistoryMismatch { found: usize, expected: usize },
-    #[error("config lists {found} diff_ids, should list {expected} (one per layer)")]
-    DiffIdCount { found: usize, expected: usize },
-    #[error("layer is {found}, should be a tar stream")]
-    NotATar { found: String },
-    #[error("layer tar is unreadable: {detail}")]
-    BadTar { detail: String },
-    #[error("layer {compression} stream is unreadable: {detail}")]
-    BadCompression {
-        compression: &'static str,
+    Truncated {
+        /// What ended where.
         detail: String,
     },
+    /// A document does not parse as JSON.
+    #[error("{what} is not valid JSON: {detail}")]
+    BadJson {
+        /// The document (a member path).
+        what: String,
+        /// The parser's message.
+        detail: String,
+    },
+    /// Something is not what it should be.
+    #[error("{what} is {found}, should be {expected}")]
+    Unexpected {
+        /// The thing looked at.
+        what: String,
+        /// What it is.
+        found: String,
+        /// What it should be.
+        expected: String,
+    },
+    /// Something named is not in the archive.
+    #[error("{what} is missing from the archive")]
+    Missing {
+        /// The member or document named.
+        what: String,
+    },
+    /// Content hashes to another digest than the one that names it.
+    #[error("digest of {what} is {actual}, should be {expected}")]
+    DigestMismatch {
+        /// The content checked.
+        what: String,
+        /// The digest that names it.
+        expected: Digest,
+        /// The digest computed.
+        actual: Digest,
+    },
+    /// A member's file name is a digest its content does not hash to.
+    #[error("{path} is named {named}, but its content hashes to {actual} (the image ID is the content's digest)")]
+    NameNotDigest {
+        /// The member path.
+        path: String,
+        /// The digest the name implies.
+        named: Digest,
+        /// The digest of the content.
+        actual: Digest,
+    },
+    /// A digest string that does not parse.
+    #[error("{what}: {detail}")]
+    BadDigest {
+        /// Where the digest was given.
+        what: String,
+        /// Why it is not a digest.
+        detail: String,
+    },
+    /// The history's layer-making steps do not match the layers.
+    #[error("history has {found} steps that make layers, should have {expected} (one per layer); history is not mapped onto layers")]
+    HistoryMismatch {
+        /// Steps that are not `empty_layer`.
+        found: usize,
+        /// Layers of the image.
+        expected: usize,
+    },
+    /// The config's diff_ids do not match the layers.
+    #[error("config lists {found} diff_ids, should list {expected} (one per layer)")]
+    DiffIdCount {
+        /// diff_ids listed.
+        found: usize,
+        /// Layers of the image.
+        expected: usize,
+    },
+    /// A layer blob that is neither a tar stream nor a compressed one.
+    #[error("layer is {found}, should be a tar stream")]
+    NotATar {
+        /// What the bytes look like.
+        found: String,
+    },
+    /// A layer's tar stream fails part way.
+    #[error("layer tar is unreadable: {detail}")]
+    BadTar {
+        /// The reader's error.
+        detail: String,
+    },
+    /// A layer's compressed stream fails to inflate.
+    #[error("layer {compression} stream is unreadable: {detail}")]
+    BadCompression {
+        /// The compression's name ("gzip", "zstd").
+        compression: &'static str,
+        /// The decoder's error.
+        detail: String,
+    },
+    /// A layer tar that stops without its two zero blocks.
     #[error("layer tar lacks its end-of-archive blocks (accepted)")]
     NoEndOfArchive,
+    /// A layer blob of zero bytes.
     #[error("layer is an empty file with no tar blocks (read as an empty layer)")]
     EmptyLayer,
+    /// A blob a descriptor names that the archive does not hold (a
+    /// platform or referrer not saved).
     #[error("{what} is referenced but absent (not saved in this archive)")]
-    Absent { what: String },
+    Absent {
+        /// The blob, as named.
+        what: String,
+    },
+    /// An index that lists itself, directly or through others.
     #[error("index nesting loops back to {digest}")]
-    IndexLoop { digest: Digest },
+    IndexLoop {
+        /// The index listed again.
+        digest: Digest,
+    },
+    /// A hardlink whose target does not exist.
     #[error("hardlink {path} points to {target}, which does not exist")]
-    DanglingHardlink { path: String, target: String },
-    /// A budget from [`crate::limits`] was reached: `limit` is the
-    /// constant's name, `value` its value, `what` what reached it.
+    DanglingHardlink {
+        /// The hardlink's path.
+        path: String,
+        /// The path it links to.
+        target: String,
+    },
+    /// A budget from [`crate::limits`] was reached.
     #[error("{what} reaches the limit {limit} ({value}); what lies past it is skipped")]
     Limit {
+        /// The constant's name, such as `MAX_INDEX_DEPTH`.
         limit: &'static str,
+        /// The constant's value.
         value: u64,
+        /// What reached it, and where.
         what: String,
     },
     /// A name that would land outside the root when unpacked (`..`, an
     /// absolute path, a write through a symlink that leaves the root).
     #[error("unsafe name {name:?}: {why}")]
-    UnsafeName { name: String, why: &'static str },
+    UnsafeName {
+        /// The name, lossily UTF-8.
+        name: String,
+        /// How it leaves the root.
+        why: &'static str,
+    },
+    /// Anything else; the detail is the message.
     #[error("{detail}")]
-    Other { detail: String },
+    Other {
+        /// The message.
+        detail: String,
+    },
 }
 
 impl Fault {
@@ -161,25 +255,45 @@ impl Fault {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Code {
+    /// [`Fault::Truncated`].
     Truncated,
+    /// [`Fault::BadJson`].
     BadJson,
+    /// [`Fault::Unexpected`].
     Unexpected,
+    /// [`Fault::Missing`].
     Missing,
+    /// [`Fault::DigestMismatch`].
     DigestMismatch,
+    /// [`Fault::BadDigest`].
     BadDigest,
+    /// [`Fault::NameNotDigest`].
     NameNotDigest,
+    /// [`Fault::HistoryMismatch`].
     HistoryMismatch,
+    /// [`Fault::DiffIdCount`].
     DiffIdCount,
+    /// [`Fault::NotATar`].
     NotATar,
+    /// [`Fault::BadTar`].
     BadTar,
+    /// [`Fault::BadCompression`].
     BadCompression,
+    /// [`Fault::NoEndOfArchive`].
     NoEndOfArchive,
+    /// [`Fault::EmptyLayer`].
     EmptyLayer,
+    /// [`Fault::Absent`].
     Absent,
+    /// [`Fault::IndexLoop`].
     IndexLoop,
+    /// [`Fault::DanglingHardlink`].
     DanglingHardlink,
+    /// [`Fault::Limit`].
     Limit,
+    /// [`Fault::UnsafeName`].
     UnsafeName,
+    /// [`Fault::Other`].
     Other,
 }
 
@@ -250,6 +364,7 @@ pub struct Location {
 }
 
 impl Location {
+    /// Names a member of the outer archive, or a path inside a layer.
     pub fn entry(entry: impl Into<String>) -> Location {
         Location {
             entry: Some(entry.into()),
@@ -257,6 +372,7 @@ impl Location {
         }
     }
 
+    /// Adds a byte offset.
     pub fn at(mut self, offset: u64) -> Location {
         self.offset = Some(offset);
         self
@@ -268,6 +384,7 @@ impl Location {
         self
     }
 
+    /// Adds the digest of the blob concerned, if known.
     pub fn digest(mut self, digest: Option<&Digest>) -> Location {
         self.digest = digest.cloned();
         self
@@ -278,14 +395,19 @@ impl Location {
 /// where it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
+    /// How bad it is.
     pub severity: Severity,
+    /// The kind of fault, to match on.
     pub code: Code,
+    /// The fault's message, for people.
     pub message: String,
+    /// Where it happened (flattened into the problem in JSON).
     #[serde(flatten)]
     pub location: Location,
 }
 
 impl Problem {
+    /// The problem a fault makes, at its default severity.
     pub fn new(fault: Fault, location: Location) -> Problem {
         Problem {
             severity: fault.severity(),
@@ -306,6 +428,7 @@ impl Problem {
 }
 
 impl Severity {
+    /// The lowercase name, as in the JSON report.
     pub fn name(self) -> &'static str {
         match self {
             Severity::Note => "note",

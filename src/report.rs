@@ -43,7 +43,9 @@ pub fn percent(efficiency: f64) -> String {
 /// The whole report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// The outer archive.
     pub archive: ArchiveInfo,
+    /// The images and artifacts found, docker and OCI twins merged.
     pub images: Vec<Image>,
     /// Problems that belong to the archive as a whole (images and layers
     /// carry their own).
@@ -74,10 +76,14 @@ pub struct ArchiveInfo {
 pub struct Document {
     /// Member path in the outer archive.
     pub path: String,
+    /// The digest a nested index is named by (`None` for the root
+    /// documents).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<Digest>,
+    /// The document's own `mediaType`, if it gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
+    /// The parsed document.
     pub json: Value,
 }
 
@@ -93,10 +99,15 @@ pub enum Format {
     Legacy,
 }
 
+/// The platform an image runs on, as its config or the index that lists
+/// it says.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Platform {
+    /// "linux", "windows".
     pub os: Option<String>,
+    /// "amd64", "arm64".
     pub architecture: Option<String>,
+    /// "v8" for arm64/v8.
     pub variant: Option<String>,
 }
 
@@ -119,11 +130,15 @@ impl Platform {
 /// One image (or artifact) of the archive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Image {
+    /// The layout that named the image.
     pub source: Format,
     /// Repository tags (docker) or reference names (OCI).
     pub tags: Vec<String>,
+    /// The platform, from the config or the listing index.
     pub platform: Platform,
+    /// The OCI manifest's digest (a manifest.json entry has none).
     pub manifest_digest: Option<Digest>,
+    /// The media type the manifest's descriptor gives.
     pub manifest_media_type: Option<String>,
     /// The raw manifest JSON (OCI/docker distribution manifest, or the
     /// manifest.json entry for docker archives).
@@ -132,26 +147,35 @@ pub struct Image {
     pub parents: Vec<Digest>,
     /// The image ID for docker archives.
     pub config_digest: Option<Digest>,
+    /// The media type the config's descriptor gives.
     pub config_media_type: Option<String>,
     /// The raw config JSON (shared by the images that name one config).
     pub config: Option<Arc<Value>>,
     /// Set for artifacts (an artifactType, or a config that is not an image config).
     pub artifact_type: Option<String>,
+    /// The manifest this one refers to (a referrer's `subject`).
     pub subject: Option<Digest>,
     /// The typed config.
     pub summary: Arc<Config>,
+    /// The config's history, mapped onto layers where it lines up (shared
+    /// like the config).
     pub history: Arc<Vec<HistoryStep>>,
+    /// The layers, base first.
     pub layers: Vec<Layer>,
+    /// The manifest checked against the digest that names it.
     pub manifest_check: Check,
+    /// The config checked against the digest that names it.
     pub config_check: Check,
     /// Every check of this image and its layers: true, false (a mismatch) or null.
     pub verified: Option<bool>,
     /// Filesystem totals, once the layers are merged.
     pub files: Option<FileStats>,
+    /// Problems of the image itself (its layers carry their own).
     pub problems: Vec<Problem>,
 }
 
 impl Image {
+    /// An image named by `source`, with nothing known yet.
     pub fn new(source: Format) -> Image {
         let unchecked = || Check::NotChecked {
             reason: "nothing to compare against".into(),
@@ -191,6 +215,7 @@ impl Image {
         }
     }
 
+    /// Whether this is an artifact rather than a runnable image.
     pub fn is_artifact(&self) -> bool {
         self.artifact_type.is_some()
     }
@@ -240,22 +265,29 @@ pub struct Layer {
     pub digest: Option<Digest>,
     /// The diff_id: as the config names it, else as computed.
     pub diff_id: Option<Digest>,
+    /// The media type the descriptor gives.
     pub media_type: Option<String>,
     /// As sniffed from the bytes (the media type is only a hint).
     pub compression: Option<Compression>,
+    /// A gzip layer with an eStargz table of contents.
     pub estargz: bool,
     /// Bytes of the blob.
     pub size: Option<u64>,
+    /// Bytes of the uncompressed tar stream, when it inflated whole.
     pub uncompressed_size: Option<u64>,
     /// Tar members, counted as GNU tar lists them; `None` until the blob
     /// is read (and for a blob that could not be read at all).
     pub entries: Option<u64>,
+    /// Tar members by type; `None` until the blob is read.
     pub counts: Option<Counts>,
+    /// Whether the tar ends with its two zero blocks.
     pub has_eof_blocks: bool,
     /// The blob checked against its digest, and the uncompressed stream
     /// against the diff_id.
     pub digest_check: Check,
+    /// See `digest_check`.
     pub diff_id_check: Check,
+    /// Both checks: true, false (a mismatch) or null.
     pub verified: Option<bool>,
     /// The outer-archive member holding the blob (links followed).
     pub path: Option<String>,
@@ -264,10 +296,13 @@ pub struct Layer {
     pub blob: Option<usize>,
     /// Whether the blob has been read yet.
     pub read: bool,
+    /// Problems of this layer's blob.
     pub problems: Vec<Problem>,
 }
 
 impl Layer {
+    /// A layer as a manifest names it (member path, digest, diff_id), not
+    /// read yet.
     pub fn new(path: Option<String>, digest: Option<Digest>, diff_id: Option<Digest>) -> Layer {
         Layer {
             digest,
@@ -358,6 +393,7 @@ pub struct FileStats {
     /// Bytes written by all layers, of which `wasted_bytes` are hidden by
     /// later layers (overwritten or removed).
     pub layer_bytes: u64,
+    /// See `layer_bytes`.
     pub wasted_bytes: u64,
     /// bytes / layer_bytes: 1.0 when no layer wastes anything.
     pub efficiency: f64,

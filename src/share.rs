@@ -14,7 +14,9 @@ use crate::layer::LayerFacts;
 /// amounts. Every reader computes the same deal from the same archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Share {
+    /// This reader's share, from 0 (the first share gathers).
     pub index: usize,
+    /// How many shares there are.
     pub of: usize,
 }
 

@@ -18,6 +18,7 @@ pub struct Tap<'p, R> {
 }
 
 impl<'p, R: Read> Tap<'p, R> {
+    /// Reads `inner`, hashing with `hasher` if one is given.
     pub fn new(inner: R, hasher: Option<Hasher>) -> Tap<'p, R> {
         Tap {
             inner,
@@ -28,11 +29,13 @@ impl<'p, R: Read> Tap<'p, R> {
         }
     }
 
+    /// Tells `progress` how many bytes each read brings.
     pub fn with_progress(mut self, progress: &'p mut dyn FnMut(u64)) -> Tap<'p, R> {
         self.progress = Some(progress);
         self
     }
 
+    /// Bytes read so far.
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -89,7 +92,9 @@ pub fn read_up_to<R: Read>(r: &mut R, want: usize) -> io::Result<Vec<u8>> {
 
 /// Counts bytes read into a shared counter, for progress across readers.
 pub struct Counted<R> {
+    /// The source.
     pub inner: R,
+    /// Bytes read, shared with the other readers.
     pub counter: std::rc::Rc<std::cell::Cell<u64>>,
 }
 
@@ -135,6 +140,7 @@ pub struct Chunked<S> {
 const FIRST_FETCH: u64 = 64 * 1024;
 
 impl<S: Ranges> Chunked<S> {
+    /// Reads `source` from its start, `chunk` bytes at most per fetch.
     pub fn new(source: S, chunk: usize) -> Chunked<S> {
         let chunk = chunk.max(1) as u64;
         Chunked {
@@ -147,10 +153,12 @@ impl<S: Ranges> Chunked<S> {
         }
     }
 
+    /// Total bytes of the source.
     pub fn size(&self) -> u64 {
         self.source.size()
     }
 
+    /// The source.
     pub fn source(&self) -> &S {
         &self.source
     }

@@ -29,6 +29,7 @@ pub enum Change {
 }
 
 impl Change {
+    /// "A", "M", "R", or a space for ignored entries.
     pub fn letter(self) -> char {
         match self {
             Change::Added => 'A',
@@ -44,11 +45,17 @@ impl Change {
 pub struct Node {
     /// As unpacked: a hardlink shows as the file it links to.
     pub kind: Kind,
+    /// Permission bits.
     pub mode: u32,
+    /// Owner's user ID.
     pub uid: u64,
+    /// Owner's group ID.
     pub gid: u64,
+    /// Bytes of content, as the entry that wrote it gives them.
     pub size: u64,
+    /// Seconds since the epoch.
     pub mtime: i64,
+    /// A symlink's target, raw.
     pub link: Option<Vec<u8>>,
     /// The layer that first created this path.
     pub added_by: usize,
@@ -64,25 +71,33 @@ pub struct Node {
 /// A path removed by a whiteout (or hidden by an opaque directory).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removal {
+    /// The raw path removed.
     pub path: Vec<u8>,
+    /// The layer that removed it.
     pub layer: usize,
+    /// What it was.
     pub kind: Kind,
+    /// Its bytes of content.
     pub size: u64,
 }
 
 /// Bytes a path wastes: content written by layers and hidden by later ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waste {
+    /// The path, lossily UTF-8.
     pub path: String,
     /// Versions of the path written by layers.
     pub copies: u32,
+    /// Bytes of those versions hidden by later layers.
     pub wasted_bytes: u64,
 }
 
 /// The merged filesystem.
 #[derive(Debug, Clone, Default)]
 pub struct Tree {
+    /// Every path, by raw path (the root is not one).
     pub nodes: BTreeMap<Vec<u8>, Node>,
+    /// The paths whiteouts removed, in the order they went.
     pub removals: Vec<Removal>,
     /// For each layer, what each of its entries did (parallel to the entries).
     pub changes: Vec<Vec<Change>>,
