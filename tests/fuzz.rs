@@ -96,7 +96,12 @@ fn name(rng: &mut Rng, dirs: &[Vec<u8>]) -> Vec<u8> {
         }
         8 => vec![b'n'; 100 + rng.below(20_000)],
         9 => b".wh..wh..opq".to_vec(),
-        10 => format!(".wh.f{}", rng.below(8)).into_bytes(),
+        10 => match rng.below(4) {
+            0 => b".wh.".to_vec(),
+            1 => b".wh...".to_vec(),
+            2 => b".wh.d".to_vec(),
+            _ => format!(".wh.f{}", rng.below(8)).into_bytes(),
+        },
         11 => Vec::new(),
         12 => b"/".to_vec(),
         _ => format!("f{}", rng.below(12)).into_bytes(),
@@ -284,6 +289,26 @@ fn docker_case(rng: &mut Rng) -> Vec<u8> {
     if rng.chance(10) && !images[0].layers.is_empty() {
         // a symlinked member
         t = t.symlink("alias/layer.tar", images[0].layer_path(0).as_bytes());
+    }
+    if rng.chance(10) {
+        // members that are symlink loops, or chains past MAX_LINK_HOPS,
+        // named as layers and as the config
+        t = t
+            .symlink("loop1/layer.tar", "../loop2/layer.tar")
+            .symlink("loop2/layer.tar", "../loop1/layer.tar")
+            .symlink("self/layer.tar", "layer.tar");
+        for i in 0..40 {
+            t = t.symlink(
+                format!("chain{i}/layer.tar"),
+                format!("../chain{}/layer.tar", i + 1),
+            );
+        }
+        let mut entry = images[0].entry();
+        entry["Layers"] = json!(["loop1/layer.tar", "self/layer.tar", "chain0/layer.tar"]);
+        if rng.chance(50) {
+            entry["Config"] = json!("loop2/layer.tar");
+        }
+        t = t.file("manifest.json", &to_json(&json!([entry])));
     }
     let mut out = t.finish();
     if rng.chance(10) {
@@ -700,10 +725,16 @@ fn fuzz_structured_archives() {
     let mut failed = 0;
     let mut n = 0u64;
     let mut with_images = 0u64;
+    let mut slowest = (base, Duration::ZERO);
     while start.elapsed() < budget {
         let seed = base.wrapping_add(n);
         n += 1;
+        let took = Instant::now();
         let result = check(seed, limit);
+        let took = took.elapsed();
+        if took > slowest.1 {
+            slowest = (seed, took);
+        }
         if result.as_ref().is_ok_and(|&i| i > 0) {
             with_images += 1;
         }
@@ -730,9 +761,11 @@ fn fuzz_structured_archives() {
         }
     }
     eprintln!(
-        "fuzz: {n} cases ({with_images} held images) in {:.1} s, {failed} failed, {} kinds",
+        "fuzz: {n} cases ({with_images} held images) in {:.1} s, {failed} failed, {} kinds; slowest: seed {} in {:.2} s",
         start.elapsed().as_secs_f64(),
-        kinds.len()
+        kinds.len(),
+        slowest.0,
+        slowest.1.as_secs_f64()
     );
     let summary: Vec<String> = kinds
         .into_iter()
