@@ -3,9 +3,10 @@
 //! Every input is untrusted. Each limit below bounds the time, memory or
 //! stack that one feature of an archive can cost; reaching one is never a
 //! crash and never silent: it becomes a [`Problem`](crate::Problem) with
-//! code `limit` that names the limit, its value, and where it was hit
-//! (see [`Fault::Limit`](crate::problem::Fault::Limit)). What lies past a
-//! limit is skipped as data, and everything before it is still reported.
+//! code [`limit`](crate::Code::Limit) whose message names the limit, its
+//! value and what reached it, and whose location says where. What lies
+//! past a limit is skipped as data, and everything before it is still
+//! reported.
 //!
 //! The README lists these values; keep the two in step.
 
@@ -24,7 +25,7 @@ pub const MAX_DOCUMENTS_TOTAL_BYTES: u64 = 128 << 20;
 
 /// How deeply image indexes may nest inside each other (index.json counts
 /// as depth 0). Real layouts nest two or three deep.
-pub const MAX_INDEX_DEPTH: usize = 32;
+pub const MAX_INDEX_DEPTH: usize = 64;
 
 /// Descriptors (entries of `manifests` lists, across every index) visited
 /// in one archive. A descriptor reached twice is visited once.
@@ -79,7 +80,6 @@ pub const MAX_LINK_HOPS: usize = 16;
 
 /// The [`Fault::Limit`](crate::problem::Fault::Limit) for reaching one of
 /// the limits above: `limit!(MAX_INDEX_DEPTH, "index nesting at …")`.
-#[macro_export]
 macro_rules! limit {
     ($name:ident, $what:expr) => {
         $crate::problem::Fault::Limit {
@@ -89,3 +89,4 @@ macro_rules! limit {
         }
     };
 }
+pub(crate) use limit;
