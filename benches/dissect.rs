@@ -23,8 +23,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sha2::{Digest as _, Sha256};
 
-use layercake::detect::Compression;
-use layercake::layer::{analyze, Expect};
+use layercake::{analyze, Compression, Expect, ZstdFrames};
 
 // ---- synthetic layer --------------------------------------------------------
 
@@ -340,7 +339,7 @@ fn bench_layer(c: &mut Criterion) {
     });
     g.bench_function("baseline/unzstd", |b| {
         let z = l.zstd();
-        b.iter(|| drain(layercake::decompress::ZstdFrames::new(black_box(z))))
+        b.iter(|| drain(ZstdFrames::new(black_box(z))))
     });
 
     // the real thing

@@ -11,8 +11,7 @@ use crate::digest::Digest;
 use crate::entry::{normalize, Kind};
 use crate::headers::{Header, Headers, Seeking};
 use crate::layer::unsafe_name;
-use crate::limit;
-use crate::limits::{MAX_DOCUMENT_BYTES, MAX_LINK_HOPS, MAX_MEMBERS};
+use crate::limits::{limit, MAX_DOCUMENT_BYTES, MAX_LINK_HOPS, MAX_MEMBERS};
 use crate::problem::{Error, Fault, Location, Problem};
 use crate::source::read_up_to;
 

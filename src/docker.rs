@@ -11,8 +11,7 @@ use crate::archive::{read_json, Store};
 use crate::config::{self, Config};
 use crate::digest::{Check, Digest};
 use crate::image::Configs;
-use crate::limit;
-use crate::limits::{MAX_IMAGES, MAX_LAYERS_PER_IMAGE};
+use crate::limits::{limit, MAX_IMAGES, MAX_LAYERS_PER_IMAGE};
 use crate::problem::{Fault, Location, Problem};
 use crate::report::{Document, Format, Image, Layer, Platform};
 

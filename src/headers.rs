@@ -14,8 +14,7 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::entry::Kind;
-use crate::limit;
-use crate::limits::{MAX_HEADER_RECORD_BYTES, MAX_PATH_BYTES, MAX_PATH_COMPONENTS};
+use crate::limits::{limit, MAX_HEADER_RECORD_BYTES, MAX_PATH_BYTES, MAX_PATH_COMPONENTS};
 use crate::problem::{Location, Problem};
 
 const BLOCK: u64 = 512;
@@ -55,16 +54,6 @@ impl<R: Read + Seek> Seeking<R> {
         let len = inner.seek(SeekFrom::End(0))?;
         inner.seek(SeekFrom::Start(pos))?;
         Ok(Seeking { inner, pos, len })
-    }
-
-    /// The source's length in bytes.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// True for an empty source.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 }
 
@@ -209,21 +198,6 @@ impl<R: Advance> Headers<R> {
     /// The limits reached so far, taken.
     pub fn take_problems(&mut self) -> Vec<Problem> {
         std::mem::take(&mut self.problems)
-    }
-
-    /// The source, for reading what follows the archive.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// The source back.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
-
-    /// Whether the walk stopped at a zero block.
-    pub fn ended_at_zero_block(&self) -> bool {
-        self.ended
     }
 
     fn skip_to(&mut self, offset: u64) -> io::Result<bool> {

@@ -170,14 +170,6 @@ pub enum Fault {
         /// The index listed again.
         digest: Digest,
     },
-    /// A hardlink whose target does not exist.
-    #[error("hardlink {path} points to {target}, which does not exist")]
-    DanglingHardlink {
-        /// The hardlink's path.
-        path: String,
-        /// The path it links to.
-        target: String,
-    },
     /// A budget from [`crate::limits`] was reached.
     #[error("{what} reaches the limit {limit} ({value}); what lies past it is skipped")]
     Limit {
@@ -225,7 +217,6 @@ impl Fault {
             Fault::EmptyLayer => Code::EmptyLayer,
             Fault::Absent { .. } => Code::Absent,
             Fault::IndexLoop { .. } => Code::IndexLoop,
-            Fault::DanglingHardlink { .. } => Code::DanglingHardlink,
             Fault::Limit { .. } => Code::Limit,
             Fault::UnsafeName { .. } => Code::UnsafeName,
             Fault::Other { .. } => Code::Other,
@@ -240,7 +231,6 @@ impl Fault {
             | Fault::Absent { .. }
             | Fault::NameNotDigest { .. } => Severity::Note,
             Fault::HistoryMismatch { .. }
-            | Fault::DanglingHardlink { .. }
             | Fault::DiffIdCount { .. }
             | Fault::Limit { .. }
             | Fault::UnsafeName { .. } => Severity::Warning,
@@ -287,8 +277,6 @@ pub enum Code {
     Absent,
     /// [`Fault::IndexLoop`].
     IndexLoop,
-    /// [`Fault::DanglingHardlink`].
-    DanglingHardlink,
     /// [`Fault::Limit`].
     Limit,
     /// [`Fault::UnsafeName`].
@@ -317,7 +305,6 @@ impl Code {
             Code::EmptyLayer => "empty_layer",
             Code::Absent => "absent",
             Code::IndexLoop => "index_loop",
-            Code::DanglingHardlink => "dangling_hardlink",
             Code::Limit => "limit",
             Code::UnsafeName => "unsafe_name",
             Code::Other => "other",
@@ -408,7 +395,7 @@ pub struct Problem {
 
 impl Problem {
     /// The problem a fault makes, at its default severity.
-    pub fn new(fault: Fault, location: Location) -> Problem {
+    pub(crate) fn new(fault: Fault, location: Location) -> Problem {
         Problem {
             severity: fault.severity(),
             code: fault.code(),

@@ -8,8 +8,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::entry::{Entry, Kind};
-use crate::limit;
-use crate::limits::MAX_TREE_PATH_BYTES;
+use crate::limits::{limit, MAX_TREE_PATH_BYTES};
 use crate::problem::{Fault, Location, Problem};
 use crate::report::FileStats;
 use crate::whiteout::{classify, Whiteout};

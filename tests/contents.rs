@@ -6,9 +6,8 @@ mod common;
 use std::fs::File;
 use std::io::BufReader;
 
-use layercake::contents::read_file;
 use layercake::listing::Listing;
-use layercake::{dissect, Options, Quiet};
+use layercake::{dissect, read_file, Options, Quiet};
 
 fn contents(file: &str, path: &str) -> Vec<u8> {
     let dir = common::fixtures().expect("fixtures");

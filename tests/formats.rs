@@ -7,13 +7,11 @@ mod common;
 
 use std::io::Cursor;
 
-use layercake::detect::Compression;
 use layercake::digest::{Check, Digest};
-use layercake::entry::{Entry, Kind};
-use layercake::layer::{self, Expect, LayerFacts};
-use layercake::report::Format;
-use layercake::tree::{Change, Tree};
-use layercake::{dissect, dissect_stream, Dissection, Error, Options, Quiet, Severity};
+use layercake::{
+    dissect, dissect_stream, Change, Compression, Dissection, Entry, Error, Expect, Format, Kind,
+    LayerFacts, Options, Quiet, Severity, Tree,
+};
 use serde_json::{json, Value};
 use tar::EntryType;
 
@@ -43,7 +41,7 @@ fn read_both(bytes: &[u8]) -> [Dissection; 2] {
 }
 
 fn analyze(blob: &[u8], expect: &Expect) -> (LayerFacts, Vec<Entry>) {
-    layer::analyze(ShortReads::new(blob, 5), expect, None)
+    layercake::analyze(ShortReads::new(blob, 5), expect, None)
 }
 
 fn entries_of(tar: &[u8]) -> Vec<Entry> {

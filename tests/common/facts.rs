@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use layercake::report::{Format, Image, Layer};
-use layercake::Dissection;
+use layercake::{Dissection, Format, Image, Layer};
 use serde_json::Value;
 
 fn strs(v: &Value) -> Option<Vec<String>> {

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use layercake::report::Image;
-use layercake::Share;
-use layercake::{dissect, dissect_stream, Dissection, Event, Options, Quiet, Severity};
+use layercake::{
+    dissect, dissect_stream, human, Dissection, Event, Image, Options, Quiet, Severity, Share,
+};
 
 use crate::text;
 
@@ -189,14 +189,14 @@ fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
                 inflated_now = inflated;
                 bar.set_message(format!(
                     "{layers_done} layers, {} uncompressed",
-                    layercake::report::human(inflated_now)
+                    human(inflated_now)
                 ));
             }
             Event::LayerDone { .. } => {
                 layers_done += 1;
                 bar.set_message(format!(
                     "{layers_done} layers, {} uncompressed",
-                    layercake::report::human(inflated_now)
+                    human(inflated_now)
                 ));
             }
             _ => {}

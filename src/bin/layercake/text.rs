@@ -16,11 +16,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use layercake::config::short_command;
-use layercake::entry::Entry;
-use layercake::report::{human, Image, Layer};
-use layercake::tree::{write_line, Tree};
-use layercake::Dissection;
+use layercake::{human, percent, short_command, write_line, Dissection, Entry, Image, Layer, Tree};
 
 fn mark(v: Option<bool>) -> &'static str {
     match v {
@@ -134,7 +130,7 @@ fn write_image(out: &mut dyn Write, i: usize, img: &Image) -> io::Result<()> {
             "; {} paths, {} wasted (efficiency {})",
             f.paths,
             human(f.wasted_bytes),
-            layercake::report::percent(f.efficiency)
+            percent(f.efficiency)
         )?;
     }
     writeln!(out)?;
@@ -325,7 +321,7 @@ pub fn write_layer_listing(
         .iter()
         .all(|e| clean(&e.path) && e.link.as_deref().is_none_or(clean))
     {
-        return layercake::tree::write_layer_listing(out, entries, tree);
+        return layercake::write_layer_listing(out, entries, tree);
     }
     let escaped: Vec<Entry> = entries
         .iter()
@@ -336,7 +332,7 @@ pub fn write_layer_listing(
             e
         })
         .collect();
-    layercake::tree::write_layer_listing(out, &escaped, tree)
+    layercake::write_layer_listing(out, &escaped, tree)
 }
 
 #[cfg(test)]
@@ -400,7 +396,7 @@ mod tests {
 
     #[test]
     fn listing_lines_escape_paths_and_links_but_not_the_line_format() {
-        use layercake::entry::Kind;
+        use layercake::Kind;
         let entry = |path: &[u8], kind: Kind, link: Option<&[u8]>| Entry {
             path: path.to_vec(),
             kind,
