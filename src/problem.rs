@@ -245,43 +245,45 @@ impl Fault {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Code {
-    /// [`Fault::Truncated`].
+    /// The archive, a member or a blob ends before its bytes do.
     Truncated,
-    /// [`Fault::BadJson`].
+    /// A document does not parse as JSON.
     BadJson,
-    /// [`Fault::Unexpected`].
+    /// Something is not what it should be.
     Unexpected,
-    /// [`Fault::Missing`].
+    /// Something named is not in the archive.
     Missing,
-    /// [`Fault::DigestMismatch`].
+    /// Content hashes to another digest than the one that names it.
     DigestMismatch,
-    /// [`Fault::BadDigest`].
+    /// A digest string that does not parse.
     BadDigest,
-    /// [`Fault::NameNotDigest`].
+    /// A member's file name is a digest its content does not hash to.
     NameNotDigest,
-    /// [`Fault::HistoryMismatch`].
+    /// The history's layer-making steps do not match the layers.
     HistoryMismatch,
-    /// [`Fault::DiffIdCount`].
+    /// The config's diff_ids do not match the layers.
     DiffIdCount,
-    /// [`Fault::NotATar`].
+    /// A layer blob that is neither a tar stream nor a compressed one.
     NotATar,
-    /// [`Fault::BadTar`].
+    /// A layer's tar stream fails part way.
     BadTar,
-    /// [`Fault::BadCompression`].
+    /// A layer's compressed stream fails to inflate.
     BadCompression,
-    /// [`Fault::NoEndOfArchive`].
+    /// A layer tar that stops without its two zero blocks.
     NoEndOfArchive,
-    /// [`Fault::EmptyLayer`].
+    /// A layer blob of zero bytes.
     EmptyLayer,
-    /// [`Fault::Absent`].
+    /// A blob a descriptor names that the archive does not hold (a
+    /// platform or referrer not saved).
     Absent,
-    /// [`Fault::IndexLoop`].
+    /// An index that lists itself, directly or through others.
     IndexLoop,
-    /// [`Fault::Limit`].
+    /// A budget from [`crate::limits`] was reached.
     Limit,
-    /// [`Fault::UnsafeName`].
+    /// A name that would land outside the root when unpacked (`..`, an
+    /// absolute path, a write through a symlink that leaves the root).
     UnsafeName,
-    /// [`Fault::Other`].
+    /// Anything else; the detail is the message.
     Other,
 }
 
