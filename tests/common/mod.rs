@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod facts;
+pub mod read;
 
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
