@@ -217,20 +217,25 @@ fn finish_raw<R: Read>(facts: &mut LayerFacts, mut raw: Tap<'_, R>, expect: &Exp
     }
     if let Some(want) = expect.size {
         if want != count {
-            facts.problems.push(Problem::new(
-                Fault::Unexpected {
-                    what: "blob size".into(),
-                    found: format!("{count} bytes"),
-                    expected: format!("{want} bytes (as its descriptor says)"),
-                },
-                loc,
-            ));
+            facts.problems.push(wrong_size(count, want, loc));
             if count < want {
                 return;
             }
         }
     }
     facts.digest = digest;
+}
+
+/// A blob whose size is not the one its descriptor gives.
+fn wrong_size(found: u64, want: u64, at: Location) -> Problem {
+    Problem::new(
+        Fault::Unexpected {
+            what: "blob size".into(),
+            found: format!("{found} bytes"),
+            expected: format!("{want} bytes (as its descriptor says)"),
+        },
+        at,
+    )
 }
 
 fn push_read_problem(
@@ -446,17 +451,11 @@ impl LayerFacts {
         }
         if let Some(want) = expect.size {
             if want != self.size && self.problems.iter().all(|p| p.code != Code::Unexpected) {
-                self.problems.push(Problem::new(
-                    Fault::Unexpected {
-                        what: "blob size".into(),
-                        found: format!("{} bytes", self.size),
-                        expected: format!("{want} bytes (as its descriptor says)"),
-                    },
-                    Location {
-                        digest: expect.digest.clone(),
-                        ..Location::default()
-                    },
-                ));
+                let at = Location {
+                    digest: expect.digest.clone(),
+                    ..Location::default()
+                };
+                self.problems.push(wrong_size(self.size, want, at));
             }
         }
     }
