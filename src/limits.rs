@@ -59,7 +59,7 @@ pub const MAX_LAYER_ENTRIES: usize = 1_000_000;
 /// Entries kept in memory across all layers one reader reads (each share
 /// of a parallel read counts its own). Past it, later layers are still
 /// read, counted and hashed, but their entries are not kept.
-pub const MAX_ENTRIES: usize = 2_000_000;
+pub const MAX_ENTRIES: usize = 1_000_000;
 
 /// Bytes of entry paths and link targets of one layer kept in memory.
 pub const MAX_LAYER_NAME_BYTES: u64 = 128 << 20;
