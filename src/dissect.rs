@@ -396,7 +396,7 @@ impl Keep {
             facts.problems.push(Problem::new(
                 limit!(
                     MAX_ENTRIES,
-                    format!("the entries kept, at a layer of {}", entries.len())
+                    format!("the entries kept, with this layer's {} more", entries.len())
                 ),
                 Location::default(),
             ));

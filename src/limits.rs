@@ -56,10 +56,12 @@ pub const MAX_HEADER_RECORD_BYTES: u64 = 1 << 20;
 /// layers hold a few hundred thousand.
 pub const MAX_LAYER_ENTRIES: usize = 1_000_000;
 
-/// Entries kept in memory across all layers one reader reads (each share
-/// of a parallel read counts its own). Past it, later layers are still
-/// read, counted and hashed, but their entries are not kept.
-pub const MAX_ENTRIES: usize = 1_000_000;
+/// Entries kept in memory across all layers of one archive (while a
+/// parallel read is under way, each share keeps at most this many, and
+/// gathering keeps this many in all). Past it, later layers are still
+/// read, counted and hashed, but their entries are not kept. The largest
+/// real images hold a few hundred thousand.
+pub const MAX_ENTRIES: usize = 500_000;
 
 /// Bytes of entry paths and link targets of one layer kept in memory.
 pub const MAX_LAYER_NAME_BYTES: u64 = 128 << 20;

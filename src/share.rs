@@ -8,6 +8,8 @@ use std::io::{Read, Seek};
 use crate::dissect::{deliver, expectation, read_at, Dissection, Keep, Sink};
 use crate::entry::Entry;
 use crate::layer::LayerFacts;
+use crate::limits::{limit, MAX_ENTRIES};
+use crate::problem::{Location, Problem};
 
 /// Share `index` of `of`: blobs are dealt out by size, largest first, each
 /// to the share with the fewest bytes so far, so shares read about equal
@@ -46,7 +48,21 @@ impl Dissection {
     }
 
     /// Adds a blob another share read.
-    pub fn complete(&mut self, blob: usize, facts: LayerFacts, entries: Vec<Entry>) {
+    /// The whole dissection keeps at most [`MAX_ENTRIES`] entries, however
+    /// many shares read them: past that, the blob's entries are dropped and
+    /// its facts say so.
+    pub fn complete(&mut self, blob: usize, mut facts: LayerFacts, mut entries: Vec<Entry>) {
+        let kept: usize = self.blobs.iter().map(|b| b.entries.len()).sum();
+        if kept.saturating_add(entries.len()) > MAX_ENTRIES && !entries.is_empty() {
+            facts.problems.push(Problem::new(
+                limit!(
+                    MAX_ENTRIES,
+                    format!("the entries kept, with this layer's {} more", entries.len())
+                ),
+                Location::default(),
+            ));
+            entries = Vec::new();
+        }
         if let Some(b) = self.blobs.get_mut(blob) {
             b.facts = Some(facts);
             b.entries = entries;
