@@ -100,3 +100,53 @@ impl Dissection {
         self.missing().len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::Blob;
+    use crate::entry::Kind;
+    use crate::report::Report;
+
+    fn entries(n: usize) -> Vec<Entry> {
+        let e = Entry {
+            path: b"f".to_vec(),
+            kind: Kind::File,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            mtime: 0,
+            link: None,
+            whiteout: None,
+            offset: 0,
+        };
+        vec![e; n]
+    }
+
+    #[test]
+    fn gathering_keeps_at_most_max_entries_in_all() {
+        let blob = Blob {
+            path: "l".into(),
+            offset: 0,
+            size: 0,
+            facts: None,
+            entries: Vec::new(),
+        };
+        let mut d = Dissection {
+            report: Report::default(),
+            blobs: vec![blob; 3],
+        };
+        d.complete(0, LayerFacts::empty(), entries(MAX_ENTRIES - 10));
+        d.complete(1, LayerFacts::empty(), entries(10));
+        d.complete(2, LayerFacts::empty(), entries(1));
+        assert_eq!(d.blobs[0].entries.len(), MAX_ENTRIES - 10);
+        assert_eq!(d.blobs[1].entries.len(), 10);
+        assert!(d.blobs[2].entries.is_empty());
+        let facts = d.blobs[2].facts.as_ref().unwrap();
+        assert_eq!(facts.problems.len(), 1);
+        assert_eq!(facts.problems[0].code, "limit");
+        assert!(facts.problems[0].message.contains("MAX_ENTRIES"));
+        assert!(d.missing().is_empty());
+    }
+}
