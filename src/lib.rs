@@ -63,6 +63,8 @@ pub mod sample;
 #[allow(missing_docs)]
 pub mod message;
 #[allow(missing_docs)]
+pub mod page;
+#[allow(missing_docs)]
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,5 +1,24 @@
-//! Messages between the page and the dissecting worker. Plain serde types:
-//! the page never sees tar, and the worker never sees the DOM.
+//! The protocol between the page and its dissecting workers. Plain serde
+//! types: the page never sees tar, and the worker never sees the DOM.
+//!
+//! The page sends a worker [`ToWorker`]: a [`Command`] about the file's
+//! lifecycle (open it, gather the other workers' shares of it), or a
+//! [`Query`] about the finished dissection, numbered by the page. The
+//! worker sends back [`ToPage`]: an [`Update`] as the dissection goes
+//! (the page's reducer folds them into its state), one [`Answer`] or more
+//! per query, with the query's id, and a few messages about the worker
+//! itself.
+//!
+//! On the wire, a message is its JSON text, with three exceptions, each
+//! a plain JS object so that the large part is never JSON:
+//! - opening a file: `{command, blob}`, `command` being the text of a
+//!   [`Command::OpenBlob`] and `blob` the `Blob` it names (so a worker
+//!   always learns its share with the file, never apart from it);
+//! - a piece of a download: `{chunk: id, bytes}`, `bytes` a transferred
+//!   `ArrayBuffer` ([`Answer::Chunk`] never goes as JSON);
+//! - a helper's blobs: `{forward}`, `forward` the text of a
+//!   [`Command::Gather`], for the page to hand to the gathering worker
+//!   unread (see [`gather_text`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -19,53 +38,34 @@ pub struct View {
     pub layer: Option<usize>,
 }
 
-/// What the page asks of the worker once a file is open.
+/// Everything the page sends a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// The file's lifecycle.
+    Command { command: Command },
+    /// A question about the finished dissection; every answer carries `id`.
+    Query { id: u32, query: Query },
+}
+
+/// The file's lifecycle: what a worker reads, and how the workers that
+/// share one file put their parts together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Request {
+pub enum Command {
+    /// Dissect the `Blob` that travels with this message. With a share,
+    /// read only that share of the layers (several workers read one file
+    /// in parallel; share 0 gathers the others' blobs).
+    OpenBlob { share: Option<Share> },
     /// Dissect the archive at a URL (read with Range requests when the
-    /// server answers them).
+    /// server answers them; else the worker answers
+    /// [`ToPage::NeedsDownload`]).
     OpenUrl { url: String },
-    /// Read only this share of the next file's layers (several workers
-    /// read one file in parallel; share 0 gathers the others' blobs).
-    Share { share: Share },
-    /// Blobs another worker read (forwarded verbatim from its
-    /// [`Reply::Shared`]: the two have the same shape).
-    Shared { blobs: Vec<SharedBlob> },
-    /// A helper failed: read the blobs still missing yourself.
+    /// Blobs a helper read, for the gathering worker (share 0).
+    Gather { blobs: Vec<SharedBlob> },
+    /// A helper failed or died: the gathering worker reads the blobs
+    /// still missing itself.
     ReadMissing,
-    /// Children of a directory ("" is the root).
-    List {
-        id: u32,
-        view: View,
-        dir: String,
-        sort: Sort,
-        marks: Marks,
-        offset: usize,
-        limit: usize,
-    },
-    /// Paths containing a string.
-    Search {
-        id: u32,
-        view: View,
-        query: String,
-        marks: Marks,
-        limit: usize,
-    },
-    /// The largest files and the paths that waste space.
-    Space { id: u32, image: usize, limit: usize },
-    /// The first `limit` bytes of a file, for the preview (never more than
-    /// [`PREVIEW_BYTES`](crate::contents::PREVIEW_BYTES)).
-    Read {
-        id: u32,
-        view: View,
-        path: String,
-        limit: u64,
-    },
-    /// The whole file, as [`Reply::Chunk`]s then [`Reply::Downloaded`].
-    Download { id: u32, view: View, path: String },
-    /// The report as `layercake inspect --json` prints it.
-    Export { id: u32 },
 }
 
 /// One blob read by a helper worker, for the worker that gathers them.
@@ -76,133 +76,140 @@ pub struct SharedBlob {
     pub entries: Vec<Entry>,
 }
 
-/// What the worker tells the page.
+/// A question about a finished dissection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Query {
+    /// Children of a directory ("" is the root), `limit` of them from
+    /// `offset`: answered by [`Answer::Rows`].
+    List {
+        view: View,
+        dir: String,
+        sort: Sort,
+        marks: Marks,
+        offset: usize,
+        limit: usize,
+    },
+    /// Paths containing a string: answered by [`Answer::Found`].
+    Search {
+        view: View,
+        query: String,
+        marks: Marks,
+        limit: usize,
+    },
+    /// An image's largest files and the paths that waste space: answered
+    /// by [`Answer::Space`].
+    Space { image: usize, limit: usize },
+    /// The first `limit` bytes of a file, for the preview (never more than
+    /// [`PREVIEW_BYTES`](crate::contents::PREVIEW_BYTES)): answered by
+    /// [`Answer::Progress`]es, then [`Answer::Contents`].
+    Read {
+        view: View,
+        path: String,
+        limit: u64,
+    },
+    /// The whole file: answered by [`Answer::Progress`]es, then
+    /// [`Answer::Chunk`]s in order, then [`Answer::Downloaded`].
+    Download { view: View, path: String },
+}
+
+/// An answer to a [`Query`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Reply {
-    /// The worker's wasm is loaded; messages sent before this are lost.
+pub enum Answer {
+    /// A page of a directory's children, and how many it has in all.
+    Rows { rows: Vec<Row>, total: usize },
+    /// Search results, and how many paths match in all.
+    Found { rows: Vec<Row>, total: usize },
+    /// The largest files, the wasted space, and the image's file stats.
+    Space {
+        largest: Vec<Row>,
+        waste: Vec<Waste>,
+        stats: FileStats,
+    },
+    /// Bytes of a compressed layer inflated so far to reach a file being
+    /// read or downloaded, of `total` (the file's offset in the stream).
+    Progress { done: u64, total: u64 },
+    /// The start of a file (the preview), and the file's whole size.
+    Contents { size: u64, bytes: Vec<u8> },
+    /// A piece of a file being downloaded, in order. Posted as a
+    /// transferable `ArrayBuffer` (`{chunk: id, bytes}`), never as JSON.
+    Chunk { bytes: Vec<u8> },
+    /// Every piece of a download was sent: `size` bytes in all.
+    Downloaded { size: u64 },
+    /// The query failed.
+    Error { message: String },
+}
+
+/// Everything a worker sends the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToPage {
+    /// The worker's wasm is loaded; messages sent before this are lost
+    /// (the page holds them back until then).
     Ready,
-    Archive {
-        archive: ArchiveInfo,
-    },
-    Image {
-        index: usize,
-        image: Box<Image>,
-    },
+    /// How the dissection goes.
+    Update { update: Update },
+    /// An answer to the query numbered `id`.
+    Answer { id: u32, answer: Answer },
+    /// The server does not answer Range requests: the page must stream
+    /// the body and hand it over whole, as a `Blob`.
+    NeedsDownload { url: String },
+    /// The worker's wasm memory after reading a file, for diagnostics.
+    Memory { bytes: u64 },
+    /// The worker panicked; it is unusable from now on.
+    Crashed { message: String },
+}
+
+/// One step of a dissection: the core's [`Event`]s, and its failure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Update {
+    /// The outer archive: size, compression, formats, documents.
+    Archive { archive: ArchiveInfo },
+    /// An image, with its manifest, config and history (before any of
+    /// its layers is read); `index` is its place in the report.
+    Image { index: usize, image: Box<Image> },
+    /// A layer blob began to be read.
     LayerStarted {
         blob: usize,
         path: String,
         size: u64,
     },
+    /// Bytes read of the file (of `total`, when known), and bytes of
+    /// uncompressed layer streams walked so far.
     Progress {
         read: u64,
         total: Option<u64>,
-        /// Bytes of uncompressed layer streams walked so far.
         #[serde(default)]
         inflated: u64,
     },
+    /// A layer blob was read: its entries' counts, digests, checks.
     LayerDone {
         blob: usize,
         path: String,
         facts: LayerFacts,
     },
-    Problem {
-        problem: Problem,
-    },
-    Finished {
-        report: Box<Report>,
-    },
-    /// The worker's wasm memory after reading a file, for diagnostics.
-    Memory {
-        bytes: u64,
-    },
-    /// A helper's blobs, to forward to the gathering worker.
-    Shared {
-        blobs: Vec<SharedBlob>,
-    },
+    /// Something odd, as soon as it is found.
+    Problem { problem: Problem },
+    /// The whole report; the worker answers queries from now on.
+    Finished { report: Box<Report> },
     /// The input could not be dissected at all.
-    Failed {
-        message: String,
-    },
-    /// The server does not answer Range requests: the page must stream
-    /// the body and hand it over whole.
-    NeedsDownload {
-        url: String,
-    },
-    Rows {
-        id: u32,
-        view: View,
-        dir: String,
-        rows: Vec<Row>,
-        total: usize,
-    },
-    /// Search results.
-    Found {
-        id: u32,
-        view: View,
-        query: String,
-        rows: Vec<Row>,
-        total: usize,
-    },
-    Space {
-        id: u32,
-        image: usize,
-        largest: Vec<Row>,
-        waste: Vec<Waste>,
-        stats: FileStats,
-    },
-    Contents {
-        id: u32,
-        path: String,
-        size: u64,
-        bytes: Vec<u8>,
-    },
-    /// A piece of a file being downloaded, in order. The worker posts it as
-    /// a transferable `ArrayBuffer` (`{type: "chunk", id, bytes}`), not as
-    /// JSON.
-    Chunk {
-        id: u32,
-        bytes: Vec<u8>,
-    },
-    /// Every piece of a download was sent.
-    Downloaded {
-        id: u32,
-        path: String,
-        size: u64,
-    },
-    /// The worker panicked; it is unusable from now on.
-    Crashed {
-        message: String,
-    },
-    /// Bytes of a compressed layer inflated so far, while reading a file.
-    ReadProgress {
-        id: u32,
-        done: u64,
-        total: u64,
-    },
-    Exported {
-        id: u32,
-        json: String,
-    },
-    /// A request failed.
-    Error {
-        id: u32,
-        message: String,
-    },
+    Failed { message: String },
 }
 
-impl Reply {
-    /// The message for a dissection event.
-    pub fn from_event(e: &Event<'_>) -> Option<Reply> {
-        Some(match e {
-            Event::Archive(a) => Reply::Archive {
+impl Update {
+    /// The update for a dissection event.
+    pub fn from_event(e: &Event<'_>) -> Update {
+        match e {
+            Event::Archive(a) => Update::Archive {
                 archive: (*a).clone(),
             },
-            Event::Image { index, image } => Reply::Image {
+            Event::Image { index, image } => Update::Image {
                 index: *index,
                 image: Box::new((*image).clone()),
             },
-            Event::LayerStarted { blob, path, size } => Reply::LayerStarted {
+            Event::LayerStarted { blob, path, size } => Update::LayerStarted {
                 blob: *blob,
                 path: path.to_string(),
                 size: *size,
@@ -211,26 +218,34 @@ impl Reply {
                 read,
                 total,
                 inflated,
-            } => Reply::Progress {
+            } => Update::Progress {
                 read: *read,
                 total: *total,
                 inflated: *inflated,
             },
             Event::LayerDone {
                 blob, path, facts, ..
-            } => Reply::LayerDone {
+            } => Update::LayerDone {
                 blob: *blob,
                 path: path.to_string(),
                 facts: (*facts).clone(),
             },
-            Event::Problem(p) => Reply::Problem {
+            Event::Problem(p) => Update::Problem {
                 problem: (*p).clone(),
             },
-            Event::Finished(r) => Reply::Finished {
+            Event::Finished(r) => Update::Finished {
                 report: Box::new((*r).clone()),
             },
-        })
+        }
     }
+}
+
+/// The text of a [`ToWorker`] command for the gathering worker, carrying
+/// a helper's blobs: the helper writes it, the page forwards it unread.
+pub fn gather_text(blobs: Vec<SharedBlob>) -> serde_json::Result<String> {
+    serde_json::to_string(&ToWorker::Command {
+        command: Command::Gather { blobs },
+    })
 }
 
 #[cfg(test)]
@@ -238,7 +253,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_helpers_shared_reply_is_the_gatherers_request() {
+    fn a_helpers_blobs_read_as_a_gather_command() {
         let d = crate::dissect(
             std::io::Cursor::new(crate::sample::build()),
             &crate::Options::default(),
@@ -246,21 +261,66 @@ mod tests {
         )
         .unwrap();
         let blob = d.blobs[1].clone();
-        let reply = Reply::Shared {
-            blobs: vec![SharedBlob {
-                blob: 1,
-                facts: blob.facts.clone().unwrap(),
-                entries: blob.entries.clone(),
-            }],
-        };
-        let text = serde_json::to_string(&reply).unwrap();
-        assert!(text.starts_with(r#"{"type":"shared""#), "{}", &text[..40]);
-        match serde_json::from_str::<Request>(&text).unwrap() {
-            Request::Shared { blobs } => {
+        let text = gather_text(vec![SharedBlob {
+            blob: 1,
+            facts: blob.facts.clone().unwrap(),
+            entries: blob.entries.clone(),
+        }])
+        .unwrap();
+        match serde_json::from_str::<ToWorker>(&text).unwrap() {
+            ToWorker::Command {
+                command: Command::Gather { blobs },
+            } => {
                 assert_eq!(blobs[0].entries, blob.entries);
                 assert_eq!(Some(&blobs[0].facts), blob.facts.as_ref());
             }
             other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        let view = View {
+            image: 1,
+            layer: Some(2),
+        };
+        for m in [
+            ToWorker::Command {
+                command: Command::OpenBlob {
+                    share: Some(Share { index: 1, of: 3 }),
+                },
+            },
+            ToWorker::Command {
+                command: Command::ReadMissing,
+            },
+            ToWorker::Query {
+                id: 7,
+                query: Query::Read {
+                    view,
+                    path: "etc/passwd".into(),
+                    limit: 10,
+                },
+            },
+        ] {
+            let text = serde_json::to_string(&m).unwrap();
+            assert_eq!(serde_json::from_str::<ToWorker>(&text).unwrap(), m);
+        }
+        for m in [
+            ToPage::Ready,
+            ToPage::Answer {
+                id: 3,
+                answer: Answer::Downloaded { size: 5 },
+            },
+            ToPage::Update {
+                update: Update::Progress {
+                    read: 1,
+                    total: None,
+                    inflated: 2,
+                },
+            },
+        ] {
+            let text = serde_json::to_string(&m).unwrap();
+            assert_eq!(serde_json::from_str::<ToPage>(&text).unwrap(), m);
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Answers the page's requests about a finished dissection: listings,
-//! searches, space, file contents and the JSON export. The worker owns one
-//! session per open file; it is plain Rust, tested natively.
+//! Answers the page's queries about a finished dissection: listings,
+//! searches, space and file contents. The worker owns one session per open
+//! file; it is plain Rust, so its tests run natively (below, and
+//! tests/session.rs).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -9,14 +10,14 @@ use std::io::{Read, Seek};
 use crate::contents::{read_file, stream_file, FileRef, PREVIEW_BYTES};
 use crate::dissect::Dissection;
 use crate::listing::Listing;
-use crate::message::{Reply, Request, View};
+use crate::message::{Answer, Query, View};
 use crate::tree::Tree;
 
 /// The most rows one listing, search or space answer carries, whatever
 /// the page asks for (the page pages through the rest).
 pub const MAX_ROWS: usize = 10_000;
 
-/// Bytes of a compressed layer inflated between two progress messages.
+/// Bytes of a compressed layer inflated between two progress answers.
 const PROGRESS_STEP: u64 = 8 << 20;
 
 /// A finished dissection and the listings built from it so far.
@@ -78,35 +79,27 @@ impl Session {
             .ok_or_else(|| format!("cannot locate {path}"))
     }
 
-    /// Answers one request; `src` is the archive, for reading contents.
-    pub fn handle<R: Read + Seek>(
+    /// Answers one query; `src` is the archive, for reading contents.
+    /// Answers that come before the last one (progress, a download's
+    /// chunks) go to `early`, in order; a failure is [`Answer::Error`].
+    pub fn answer<R: Read + Seek>(
         &mut self,
-        req: &Request,
+        query: &Query,
         src: &mut R,
-        progress: &mut dyn FnMut(Reply),
-    ) -> Reply {
-        match self.answer(req, src, progress) {
-            Ok(r) => r,
-            Err(message) => Reply::Error {
-                id: request_id(req),
-                message,
-            },
-        }
+        early: &mut dyn FnMut(Answer),
+    ) -> Answer {
+        self.try_answer(query, src, early)
+            .unwrap_or_else(|message| Answer::Error { message })
     }
 
-    fn answer<R: Read + Seek>(
+    fn try_answer<R: Read + Seek>(
         &mut self,
-        req: &Request,
+        query: &Query,
         src: &mut R,
-        progress: &mut dyn FnMut(Reply),
-    ) -> Result<Reply, String> {
-        Ok(match req {
-            Request::OpenUrl { .. }
-            | Request::Share { .. }
-            | Request::Shared { .. }
-            | Request::ReadMissing => return Err("a file is already open".into()),
-            Request::List {
-                id,
+        early: &mut dyn FnMut(Answer),
+    ) -> Result<Answer, String> {
+        Ok(match query {
+            Query::List {
                 view,
                 dir,
                 sort,
@@ -123,16 +116,9 @@ impl Session {
                     .take((*limit).min(MAX_ROWS))
                     .cloned()
                     .collect();
-                Reply::Rows {
-                    id: *id,
-                    view: *view,
-                    dir: dir.clone(),
-                    rows,
-                    total,
-                }
+                Answer::Rows { rows, total }
             }
-            Request::Search {
-                id,
+            Query::Search {
                 view,
                 query,
                 marks,
@@ -140,115 +126,73 @@ impl Session {
             } => {
                 let l = self.listing(*view)?;
                 let (rows, total) = l.search(query, *marks, (*limit).min(MAX_ROWS));
-                Reply::Found {
-                    id: *id,
-                    view: *view,
-                    query: query.clone(),
+                Answer::Found {
                     rows: rows.into_iter().cloned().collect(),
                     total,
                 }
             }
-            Request::Space { id, image, limit } => {
-                let limit = &(*limit).min(MAX_ROWS);
+            Query::Space { image, limit } => {
+                let limit = (*limit).min(MAX_ROWS);
                 let view = View {
                     image: *image,
                     layer: None,
                 };
                 let largest = self
                     .listing(view)?
-                    .largest(*limit)
+                    .largest(limit)
                     .into_iter()
                     .cloned()
                     .collect();
                 let tree = &self.trees[image];
                 let mut waste = tree.waste();
-                waste.truncate(*limit);
-                Reply::Space {
-                    id: *id,
-                    image: *image,
+                waste.truncate(limit);
+                Answer::Space {
                     largest,
                     waste,
                     stats: tree.stats(),
                 }
             }
-            Request::Read {
-                id,
-                view,
-                path,
-                limit,
-            } => {
+            Query::Read { view, path, limit } => {
                 let f = self.locate(*view, path)?;
-                let id = *id;
-                let progress = RefCell::new(progress);
+                let early = RefCell::new(early);
                 let bytes = read_file(
                     src,
                     &f,
                     (*limit).min(PREVIEW_BYTES),
-                    &mut stepped(id, f.offset, &progress),
+                    &mut stepped(f.offset, &early),
                 )
                 .map_err(|e| format!("cannot read {path}: {e}"))?;
-                Reply::Contents {
-                    id,
-                    path: path.clone(),
+                Answer::Contents {
                     size: f.size,
                     bytes,
                 }
             }
-            Request::Download { id, view, path } => {
+            Query::Download { view, path } => {
                 let f = self.locate(*view, path)?;
-                let id = *id;
-                let progress = RefCell::new(progress);
+                let early = RefCell::new(early);
                 // each piece goes out as it is read: nothing is gathered here
-                let size = stream_file(src, &f, &mut stepped(id, f.offset, &progress), &mut |b| {
-                    (progress.borrow_mut())(Reply::Chunk {
-                        id,
-                        bytes: b.to_vec(),
-                    })
+                let size = stream_file(src, &f, &mut stepped(f.offset, &early), &mut |b| {
+                    (early.borrow_mut())(Answer::Chunk { bytes: b.to_vec() })
                 })
                 .map_err(|e| format!("cannot read {path}: {e}"))?;
-                Reply::Downloaded {
-                    id,
-                    path: path.clone(),
-                    size,
-                }
+                Answer::Downloaded { size }
             }
-            Request::Export { id } => Reply::Exported {
-                id: *id,
-                json: serde_json::to_string_pretty(&self.dissection.report)
-                    .map_err(|e| e.to_string())?,
-            },
         })
     }
 }
 
-/// Progress while skipping to a file's content: a message every
+/// Progress while skipping to a file's content: an answer every
 /// [`PROGRESS_STEP`] bytes, and at the end.
 fn stepped<'a, 'b>(
-    id: u32,
     total: u64,
-    progress: &'a RefCell<&'b mut dyn FnMut(Reply)>,
+    early: &'a RefCell<&'b mut dyn FnMut(Answer)>,
 ) -> impl FnMut(u64) + use<'a, 'b> {
     let mut last = 0;
     move |done| {
         if done >= last + PROGRESS_STEP || done == total {
             last = done;
-            (progress.borrow_mut())(Reply::ReadProgress { id, done, total });
+            (early.borrow_mut())(Answer::Progress { done, total });
         }
-    }
-}
-
-fn request_id(req: &Request) -> u32 {
-    match req {
-        Request::OpenUrl { .. }
-        | Request::Share { .. }
-        | Request::Shared { .. }
-        | Request::ReadMissing => 0,
-        Request::List { id, .. }
-        | Request::Search { id, .. }
-        | Request::Space { id, .. }
-        | Request::Read { id, .. }
-        | Request::Download { id, .. }
-        | Request::Export { id } => *id,
     }
 }
 
@@ -276,9 +220,8 @@ mod tests {
     #[test]
     fn a_download_is_chunks_then_downloaded() {
         let (mut s, mut src) = session();
-        let preview = match s.handle(
-            &Request::Read {
-                id: 1,
+        let preview = match s.answer(
+            &Query::Read {
                 view: VIEW,
                 path: "bin/busybox".into(),
                 limit: u64::MAX,
@@ -286,44 +229,34 @@ mod tests {
             &mut src,
             &mut |_| {},
         ) {
-            Reply::Contents { bytes, size, .. } => {
+            Answer::Contents { bytes, size } => {
                 assert_eq!(size, 96 * 1024);
                 bytes
             }
             other => panic!("{other:?}"),
         };
         let mut got = Vec::new();
-        let last = s.handle(
-            &Request::Download {
-                id: 2,
+        let last = s.answer(
+            &Query::Download {
                 view: VIEW,
                 path: "bin/busybox".into(),
             },
             &mut src,
-            &mut |r| {
-                if let Reply::Chunk { id, bytes } = r {
-                    assert_eq!(id, 2);
+            &mut |a| {
+                if let Answer::Chunk { bytes } = a {
                     got.extend(bytes);
                 }
             },
         );
-        assert_eq!(
-            last,
-            Reply::Downloaded {
-                id: 2,
-                path: "bin/busybox".into(),
-                size: 96 * 1024
-            }
-        );
+        assert_eq!(last, Answer::Downloaded { size: 96 * 1024 });
         assert_eq!(got, preview);
     }
 
     #[test]
     fn row_limits_are_capped() {
         let (mut s, mut src) = session();
-        let r = s.handle(
-            &Request::Search {
-                id: 3,
+        let r = s.answer(
+            &Query::Search {
                 view: VIEW,
                 query: String::new(),
                 marks: crate::listing::Marks::default(),
@@ -332,10 +265,9 @@ mod tests {
             &mut src,
             &mut |_| {},
         );
-        assert!(matches!(r, Reply::Found { .. }), "{r:?}");
-        let r = s.handle(
-            &Request::List {
-                id: 4,
+        assert!(matches!(r, Answer::Found { .. }), "{r:?}");
+        let r = s.answer(
+            &Query::List {
                 view: VIEW,
                 dir: String::new(),
                 sort: crate::listing::Sort::Name,
@@ -347,7 +279,7 @@ mod tests {
             &mut |_| {},
         );
         assert!(
-            matches!(r, Reply::Rows { ref rows, .. } if rows.is_empty()),
+            matches!(r, Answer::Rows { ref rows, .. } if rows.is_empty()),
             "{r:?}"
         );
     }

@@ -5,8 +5,7 @@
 
 use std::rc::Rc;
 
-use layercake::message::Reply;
-use layercake::web::app::Bridge;
+use layercake::message::Update;
 use layercake::web::components::{
     cake::Cake, config::ConfigView, header::Header, history::History, verify::Verify,
 };
@@ -27,7 +26,7 @@ fn sample_state() -> State {
         std::io::Cursor::new(bytes),
         &Options::default(),
         &mut |e: Event<'_>| {
-            replies.extend(Reply::from_event(&e));
+            replies.push(Update::from_event(&e));
         },
     )
     .unwrap();
@@ -42,7 +41,7 @@ fn sample_state() -> State {
         },
     );
     for r in replies {
-        s = yew::Reducible::reduce(s, Action::Reply(r, 0.0));
+        s = yew::Reducible::reduce(s, Action::Update(r, 0.0));
     }
     (*s).clone()
 }
@@ -52,22 +51,29 @@ struct HostProps {
     state: State,
 }
 
+/// The views of one image, given their props from a reducer, as the root
+/// gives them.
 #[function_component(Host)]
 fn host(p: &HostProps) -> Html {
     let initial = p.state.clone();
     let state = use_reducer(move || initial);
-    let bridge = Bridge {
-        send: Callback::noop(),
-        open: Callback::noop(),
-        stop: Callback::noop(),
-        dispatch: state.dispatcher(),
+    let act = {
+        let d = state.dispatcher();
+        Callback::from(move |a| d.dispatch(a))
     };
+    let image = state.current().cloned().expect("an image");
     html! {
-        <ContextProvider<Bridge> context={bridge}>
-            <ContextProvider<UseReducerHandle<State>> context={state}>
-                <Header /><Cake /><History /><ConfigView /><Verify />
-            </ContextProvider<UseReducerHandle<State>>>
-        </ContextProvider<Bridge>>
+        <>
+            <Header images={state.images.clone()} current={state.image}
+                file_name={state.file_name.clone().unwrap_or_default()} src={state.src.clone()}
+                loading={false} report={state.report.clone()}
+                on_image={act.reform(Action::SelectImage)} on_open={Callback::noop()} />
+            <Cake image={image.clone()} blobs={state.blobs.clone()} selected={state.layer}
+                on_layer={act.reform(Action::BrowseLayer)} />
+            <History image={image.clone()} on_layer={act.reform(Action::BrowseLayer)} />
+            <ConfigView image={image.clone()} />
+            <Verify image={image} />
+        </>
     }
 }
 
@@ -186,8 +192,8 @@ fn open(s: Rc<State>) -> Rc<State> {
 }
 
 fn finished(report: layercake::Report) -> Action {
-    Action::Reply(
-        Reply::Finished {
+    Action::Update(
+        Update::Finished {
             report: Box::new(report),
         },
         0.0,

@@ -4,24 +4,7 @@
 
 use web_sys::UrlSearchParams;
 
-use crate::web::state::{State, Tab};
-
-/// What the URL asks for.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Params {
-    pub src: Option<String>,
-    pub view: Option<Tab>,
-    pub image: Option<usize>,
-    pub tag: Option<String>,
-    pub platform: Option<String>,
-    pub layer: Option<usize>,
-    pub path: Option<String>,
-    pub embed: bool,
-    pub theme: Option<String>,
-    /// The embedding page's origin (`parent` or `origin`), the only target
-    /// of the page's messages when set.
-    pub parent: Option<String>,
-}
+use crate::web::state::{Params, State, Tab};
 
 /// The origin of a URL (`https://host:port`), if it has one.
 pub fn origin_of(url: &str) -> Option<String> {
@@ -64,28 +47,6 @@ impl Params {
             p = Params::parse(&loc.hash().unwrap_or_default());
         }
         p
-    }
-
-    /// Picks the image the link names: by index, else by tag, else by platform.
-    pub fn pick_image(&self, state: &State) -> Option<usize> {
-        if let Some(i) = self.image.filter(|&i| i < state.images.len()) {
-            return Some(i);
-        }
-        let with_tag =
-            |i: &&crate::report::Image| self.tag.as_ref().is_none_or(|t| i.tags.contains(t));
-        let on_platform = |i: &&crate::report::Image| {
-            self.platform.as_ref().is_none_or(|p| {
-                let label = i.platform.label();
-                label == *p || label.starts_with(&format!("{p}/"))
-            })
-        };
-        if self.tag.is_none() && self.platform.is_none() {
-            return None;
-        }
-        state
-            .images
-            .iter()
-            .position(|i| !i.is_artifact() && with_tag(&i) && on_platform(&i))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The dissecting worker: the only place where the browser meets the core.
 //! It receives a `File` (structured clone, no copy) or a URL, reads it
-//! through a range source, posts every event as a JSON message, then
-//! answers the page's requests from the finished dissection.
+//! through a range source, posts every event as an [`Update`], then
+//! answers the page's [`Query`]s from the finished dissection (the
+//! protocol is `crate::message`).
 
 use std::cell::RefCell;
 use std::io::{Read, Seek};
@@ -11,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::message::{Reply, Request, SharedBlob};
+use crate::message::{gather_text, Answer, Command, Query, SharedBlob, ToPage, ToWorker, Update};
 use crate::session::Session;
 use crate::share::Share;
 use crate::web::blob_reader::{blob_reader, probe, Probe};
@@ -37,30 +38,28 @@ enum Held {
 #[derive(Default)]
 struct WorkerState {
     held: Option<Held>,
-    /// The share of the next file this worker reads.
-    share: Option<Share>,
 }
 
 type Shared = Rc<RefCell<WorkerState>>;
 
 fn sink() -> impl FnMut(Event<'_>) {
-    |e: Event<'_>| {
-        if let Some(reply) = Reply::from_event(&e) {
-            post(&reply);
-        }
-    }
+    |e: Event<'_>| update(Update::from_event(&e))
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-/// Posts one reply to the page; a download's piece goes as a transferable
-/// `ArrayBuffer` (`{type: "chunk", id, bytes}`), never as JSON.
-pub fn send(reply: Reply) {
-    match reply {
-        Reply::Chunk { id, bytes } => post_chunk(id, &bytes),
-        other => post(&other),
+fn update(update: Update) {
+    post(&ToPage::Update { update });
+}
+
+/// Posts one answer to the page; a download's piece goes as a transferable
+/// `ArrayBuffer` (`{chunk: id, bytes}`), never as JSON.
+fn answer_with(id: u32, answer: Answer) {
+    match answer {
+        Answer::Chunk { bytes } => post_chunk(id, &bytes),
+        answer => post(&ToPage::Answer { id, answer }),
     }
 }
 
@@ -69,21 +68,35 @@ fn post_chunk(id: u32, bytes: &[u8]) {
     arr.copy_from(bytes);
     let buf = arr.buffer();
     let msg = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&msg, &"type".into(), &"chunk".into());
-    let _ = js_sys::Reflect::set(&msg, &"id".into(), &id.into());
+    let _ = js_sys::Reflect::set(&msg, &"chunk".into(), &id.into());
     let _ = js_sys::Reflect::set(&msg, &"bytes".into(), &buf);
     if let Err(e) = scope().post_message_with_transfer(&msg, &js_sys::Array::of1(&buf)) {
         web_sys::console::error_1(&e);
     }
 }
 
-/// Posts one reply to the page as JSON.
-pub fn post(reply: &Reply) {
-    match serde_json::to_string(reply) {
+/// Posts one message to the page as JSON.
+fn post(message: &ToPage) {
+    match serde_json::to_string(message) {
         Ok(s) => {
             let _ = scope().post_message(&JsValue::from_str(&s));
         }
-        Err(e) => web_sys::console::error_1(&format!("cannot encode a reply: {e}").into()),
+        Err(e) => web_sys::console::error_1(&format!("cannot encode a message: {e}").into()),
+    }
+}
+
+/// Posts a helper's blobs as `{forward}`, for the page to hand to the
+/// gathering worker unread.
+fn post_forward(blobs: Vec<SharedBlob>) {
+    match gather_text(blobs) {
+        Ok(text) => {
+            let msg = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&msg, &"forward".into(), &text.into());
+            let _ = scope().post_message(&msg);
+        }
+        Err(e) => update(Update::Failed {
+            message: format!("cannot encode the blobs read: {e}"),
+        }),
     }
 }
 
@@ -92,10 +105,10 @@ pub fn post(reply: &Reply) {
 /// share other than the first) posts the blobs it read and keeps nothing.
 fn run(
     source: Box<dyn Source>,
+    share: Option<Share>,
     again: impl FnOnce() -> std::io::Result<Box<dyn Source>>,
     state: &Shared,
 ) {
-    let share = state.borrow_mut().share.take();
     state.borrow_mut().held = None;
     let opts = Options {
         share,
@@ -105,7 +118,7 @@ fn run(
     let d = match result {
         Ok(d) => d,
         Err(e) => {
-            post(&Reply::Failed {
+            update(Update::Failed {
                 message: e.to_string(),
             });
             return;
@@ -125,13 +138,13 @@ fn run(
             })
             .collect();
         post_memory();
-        post(&Reply::Shared { blobs });
+        post_forward(blobs);
         return;
     }
     let source = match again() {
         Ok(s) => s,
         Err(e) => {
-            post(&Reply::Failed {
+            update(Update::Failed {
                 message: format!("cannot read the file again: {e}"),
             });
             return;
@@ -155,7 +168,7 @@ fn post_memory() {
         .buffer()
         .unchecked_into::<js_sys::ArrayBuffer>()
         .byte_length() as u64;
-    post(&Reply::Memory { bytes });
+    post(&ToPage::Memory { bytes });
 }
 
 /// Finishes a shared dissection once no blob is missing.
@@ -198,14 +211,15 @@ fn gather(state: &Shared, blobs: Option<Vec<SharedBlob>>) {
     state.borrow_mut().held = next;
 }
 
-fn open_blob(blob: Blob, state: &Shared) {
+fn open_blob(blob: Blob, share: Option<Share>, state: &Shared) {
     match blob_reader(blob.clone()) {
         Ok(r) => run(
             Box::new(r),
+            share,
             move || Ok(Box::new(blob_reader(blob)?) as Box<dyn Source>),
             state,
         ),
-        Err(e) => post(&Reply::Failed {
+        Err(e) => update(Update::Failed {
             message: format!("cannot read the file: {e}"),
         }),
     }
@@ -217,6 +231,7 @@ fn open_url(url: String, state: &Shared) {
             let again = url.clone();
             run(
                 Box::new(r),
+                None,
                 move || match probe(&again) {
                     Ok(Probe::Ranges(r)) => Ok(Box::new(r) as Box<dyn Source>),
                     _ => Err(std::io::Error::other(
@@ -226,42 +241,43 @@ fn open_url(url: String, state: &Shared) {
                 state,
             )
         }
-        Ok(Probe::Whole) => post(&Reply::NeedsDownload { url }),
-        Err(message) => post(&Reply::Failed { message }),
+        Ok(Probe::Whole) => post(&ToPage::NeedsDownload { url }),
+        Err(message) => update(Update::Failed { message }),
     }
 }
 
-fn answer(text: &str, state: &Shared) {
-    let req: Request = match serde_json::from_str(text) {
-        Ok(r) => r,
+/// One message from the page: a command (with the `Blob` it opens, if
+/// any), or a query.
+fn receive(text: &str, blob: Option<Blob>, state: &Shared) {
+    let message: ToWorker = match serde_json::from_str(text) {
+        Ok(m) => m,
         Err(e) => {
-            post(&Reply::Error {
-                id: 0,
-                message: format!("bad request: {e}"),
-            });
+            web_sys::console::error_1(&format!("layercake: a bad message: {e}").into());
             return;
         }
     };
-    match req {
-        Request::OpenUrl { url } => return open_url(url, state),
-        Request::Share { share } => {
-            state.borrow_mut().share = Some(share);
-            return;
-        }
-        Request::Shared { blobs } => return gather(state, Some(blobs)),
-        Request::ReadMissing => return gather(state, None),
-        _ => {}
+    match message {
+        ToWorker::Command { command } => match (command, blob) {
+            (Command::OpenBlob { share }, Some(blob)) => open_blob(blob, share, state),
+            (Command::OpenBlob { .. }, None) => update(Update::Failed {
+                message: "no file came with the command to open it".into(),
+            }),
+            (Command::OpenUrl { url }, _) => open_url(url, state),
+            (Command::Gather { blobs }, _) => gather(state, Some(blobs)),
+            (Command::ReadMissing, _) => gather(state, None),
+        },
+        ToWorker::Query { id, query } => ask(id, &query, state),
     }
+}
+
+fn ask(id: u32, query: &Query, state: &Shared) {
     let mut guard = state.borrow_mut();
     let Some(Held::Open { session, source }) = guard.held.as_mut() else {
-        post(&Reply::Error {
-            id: 0,
-            message: "no file is open yet".into(),
-        });
-        return;
+        let message = "no file is open yet".into();
+        return answer_with(id, Answer::Error { message });
     };
-    let reply = session.handle(&req, source, &mut send);
-    send(reply);
+    let last = session.answer(query, source, &mut |a| answer_with(id, a));
+    answer_with(id, last);
 }
 
 /// The worker's entry point.
@@ -269,7 +285,7 @@ pub fn start() {
     // a panic leaves the worker unusable: say why before the trap ends it
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        post(&Reply::Crashed {
+        post(&ToPage::Crashed {
             message: format!("a bug: {info}"),
         });
     }));
@@ -277,12 +293,18 @@ pub fn start() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();
         if let Some(text) = data.as_string() {
-            answer(&text, &state);
-        } else if let Ok(blob) = data.dyn_into::<Blob>() {
-            open_blob(blob, &state);
+            receive(&text, None, &state);
+            return;
+        }
+        // {command, blob}: a file to open
+        let get = |k: &str| js_sys::Reflect::get(&data, &k.into()).ok();
+        let text = get("command").and_then(|c| c.as_string());
+        let blob = get("blob").and_then(|b| b.dyn_into::<Blob>().ok());
+        if let (Some(text), Some(blob)) = (text, blob) {
+            receive(&text, Some(blob), &state);
         }
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
-    post(&Reply::Ready);
+    post(&ToPage::Ready);
 }

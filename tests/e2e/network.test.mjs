@@ -27,7 +27,7 @@ function ownAssets() {
   const abs = (r) => r.replace(/^\.\//, '/').replace(/\?.*$/, '');
   for (const m of html.matchAll(/(?:href|src|module_or_path:|from)\s*=?\s*['"]((?:\.\/|\/)[^'"]+)['"]/g)) refs.add(abs(m[1]));
   for (const m of html.matchAll(/import\s[^'"]*['"]((?:\.\/|\/)[^'"]+)['"]/g)) refs.add(abs(m[1]));
-  // started by the app (src/web/app.rs: Worker::new("./worker_loader.js"))
+  // started by the page (src/web/pool.rs: Worker::new("./worker_loader.js"))
   for (const w of ['/worker_loader.js', '/worker.js', '/worker_bg.wasm']) refs.add(w);
   for (const r of refs) {
     if (r !== '/') assert.ok(fs.existsSync(path.join(h.DIST, r)), `dist${r} exists`);

@@ -1,11 +1,14 @@
 //! The layer cake: one band per layer, base at the bottom, sized by bytes.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::config::short_command;
+use crate::layer::LayerFacts;
 use crate::report::Image;
-use crate::web::components::{human, use_page};
-use crate::web::state::{Action, Tab};
+use crate::web::components::human;
 
 /// Band height: a square-root scale, so a 4 kB layer stays visible and
 /// clickable beside a 500 MB one.
@@ -38,19 +41,28 @@ fn labels(img: &Image) -> (Vec<Option<String>>, Vec<Vec<String>>, Vec<String>) {
     (cmd, before, pending)
 }
 
+#[derive(Properties, PartialEq)]
+pub struct CakeProps {
+    pub image: Rc<Image>,
+    /// Facts of the layer blobs read so far.
+    pub blobs: Rc<HashMap<usize, Rc<LayerFacts>>>,
+    /// The layer the files tab shows.
+    pub selected: Option<usize>,
+    /// A band was chosen: browse that layer's files.
+    pub on_layer: Callback<usize>,
+}
+
 #[function_component(Cake)]
-pub fn cake() -> Html {
-    let (state, _) = use_page();
-    let Some(img) = state.current() else {
-        return html! {};
-    };
+pub fn cake(p: &CakeProps) -> Html {
+    let img = &*p.image;
+    let facts = |j: usize| img.layers[j].blob.and_then(|b| p.blobs.get(&b));
     let sizes: Vec<Option<u64>> = img
         .layers
         .iter()
         .enumerate()
         .map(|(j, l)| {
             l.uncompressed_size
-                .or_else(|| state.facts(img, j).and_then(|f| f.uncompressed_size))
+                .or_else(|| facts(j).and_then(|f| f.uncompressed_size))
         })
         .collect();
     let max = sizes.iter().flatten().copied().max().unwrap_or(0);
@@ -110,25 +122,18 @@ pub fn cake() -> Html {
         } else {
             short
         };
-        let selected = state.layer == Some(j);
-        let onclick = {
-            let d = state.dispatcher();
-            Callback::from(move |_| {
-                d.dispatch(Action::SelectLayer(Some(j)));
-                d.dispatch(Action::SelectTab(Tab::Files));
-            })
-        };
+        let selected = p.selected == Some(j);
+        let onclick = p.on_layer.reform(move |_: MouseEvent| j);
         let onkeydown = {
-            let d = state.dispatcher();
+            let on_layer = p.on_layer.clone();
             Callback::from(move |e: KeyboardEvent| {
                 if e.key() == "Enter" || e.key() == " " {
                     e.prevent_default();
-                    d.dispatch(Action::SelectLayer(Some(j)));
-                    d.dispatch(Action::SelectTab(Tab::Files));
+                    on_layer.emit(j);
                 }
             })
         };
-        let read = img.layers[j].read || state.facts(img, j).is_some();
+        let read = img.layers[j].read || facts(j).is_some();
         bands.push(html! {
             <g class={classes!("band", selected.then_some("selected"), (!read).then_some("pending"))}
                data-layer={j.to_string()} tabindex="0" role="button"

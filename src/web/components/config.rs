@@ -1,9 +1,11 @@
 //! The config: how the image runs, then the raw JSON.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
+use crate::report::Image;
 use crate::web::components::json::Json;
-use crate::web::components::use_page;
 
 /// Quotes words for a shell line.
 pub fn shell_line(words: &[String]) -> String {
@@ -61,12 +63,14 @@ pub fn healthcheck(v: &serde_json::Value) -> String {
     parts.join(", ")
 }
 
+#[derive(Properties, PartialEq)]
+pub struct ConfigProps {
+    pub image: Rc<Image>,
+}
+
 #[function_component(ConfigView)]
-pub fn config_view() -> Html {
-    let (state, _) = use_page();
-    let Some(img) = state.current() else {
-        return html! {};
-    };
+pub fn config_view(p: &ConfigProps) -> Html {
+    let img = &*p.image;
     let c = &img.summary;
     let run: Vec<String> = c
         .entrypoint

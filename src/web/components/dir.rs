@@ -1,54 +1,43 @@
-//! A directory's rows, loaded from the worker when first shown.
+//! A directory's rows, as the worker answered them (the root asks for the
+//! rows of every directory shown).
+
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::message::Request;
+use crate::message::View;
 use crate::web::components::row::RowLine;
-use crate::web::components::use_page;
+use crate::web::state::{Action, RowsPage};
 
-/// Rows shown per directory; the rest are reached by search.
-pub const PAGE: usize = 500;
+/// What every directory of the files tree needs: the view, the rows
+/// answered so far, the open directories, and where clicks go.
+#[derive(Clone, PartialEq)]
+pub struct Browse {
+    pub view: View,
+    pub listings: Rc<HashMap<(View, String), Rc<RowsPage>>>,
+    pub expanded: Rc<Vec<String>>,
+    pub on_action: Callback<Action>,
+}
 
 #[derive(Properties, PartialEq)]
 pub struct DirProps {
     pub dir: String,
     pub depth: usize,
+    pub browse: Browse,
 }
 
 #[function_component(Dir)]
 pub fn dir(p: &DirProps) -> Html {
-    let (state, bridge) = use_page();
-    let key = (state.view(), p.dir.clone());
-    let page = state.listings.get(&key).cloned();
-    {
-        let send = bridge.send.clone();
-        let missing = page.is_none();
-        let (sort, marks, dir) = (state.sort, state.marks, p.dir.clone());
-        use_effect_with(
-            (key.0, dir.clone(), sort, marks, missing),
-            move |(view, _, _, _, missing)| {
-                if *missing {
-                    send.emit(Request::List {
-                        id: 1,
-                        view: *view,
-                        dir,
-                        sort,
-                        marks,
-                        offset: 0,
-                        limit: PAGE,
-                    });
-                }
-            },
-        );
-    }
-    let Some(page) = page else {
-        return html! { <div class="row loading" style={format!("padding-left:{}em", p.depth as f64 * 1.1 + 2.0)}>{"…"}</div> };
+    let pad = format!("padding-left:{}em", p.depth as f64 * 1.1 + 2.0);
+    let Some(page) = p.browse.listings.get(&(p.browse.view, p.dir.clone())) else {
+        return html! { <div class="row loading" style={pad}>{"…"}</div> };
     };
     html! {
         <>
-            { for page.rows.iter().map(|r| html! { <RowLine key={r.path.clone()} row={r.clone()} depth={p.depth} /> }) }
+            { for page.rows.iter().map(|r| html! { <RowLine key={r.path.clone()} row={r.clone()} depth={p.depth} browse={p.browse.clone()} /> }) }
             if page.total > page.rows.len() {
-                <div class="row more" style={format!("padding-left:{}em", p.depth as f64 * 1.1 + 2.0)}>
+                <div class="row more" style={pad}>
                     { format!("… and {} more entries here; use the search to find them", page.total - page.rows.len()) }
                 </div>
             }

@@ -1,23 +1,23 @@
 //! The history table: every build step, mapped onto layers.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
-use crate::web::components::{human, use_page};
-use crate::web::state::{Action, Tab};
+use crate::report::Image;
+use crate::web::components::human;
+use crate::web::copy;
 
-/// Copies text to the clipboard.
-pub fn copy(text: &str) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.navigator().clipboard().write_text(text);
-    }
+#[derive(Properties, PartialEq)]
+pub struct HistoryProps {
+    pub image: Rc<Image>,
+    /// A step's layer was chosen: browse its files.
+    pub on_layer: Callback<usize>,
 }
 
 #[function_component(History)]
-pub fn history() -> Html {
-    let (state, _) = use_page();
-    let Some(img) = state.current() else {
-        return html! {};
-    };
+pub fn history(p: &HistoryProps) -> Html {
+    let img = &*p.image;
     if img.history.is_empty() {
         return html! { <p class="muted">{"This image's config has no history."}</p> };
     }
@@ -30,8 +30,7 @@ pub fn history() -> Html {
                 let size = h.layer.and_then(|l| img.layers.get(l)).and_then(|l| l.uncompressed_size.or(l.size));
                 let on_copy = { let by = by.clone(); Callback::from(move |_| copy(&by)) };
                 let layer = h.layer.map(|l| {
-                    let d = state.dispatcher();
-                    let go = Callback::from(move |_| { d.dispatch(Action::SelectLayer(Some(l))); d.dispatch(Action::SelectTab(Tab::Files)); });
+                    let go = p.on_layer.reform(move |_: MouseEvent| l);
                     html! { <button class="link" onclick={go}>{ l }</button> }
                 });
                 html! {

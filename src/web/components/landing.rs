@@ -1,79 +1,24 @@
 //! The landing view: drop a file, choose one, or try the sample.
 
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{Blob, HtmlInputElement, Response};
+use web_sys::Blob;
 use yew::prelude::*;
 
-use crate::web::components::use_page;
-use crate::web::state::Action;
+use crate::web::components::open_another::on_choose;
 
-/// Fetches a same-origin file as a Blob.
-pub async fn fetch_blob(url: &str) -> Result<Blob, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let resp: Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| format!("cannot fetch {url}: {e:?}"))?
-        .dyn_into()
-        .map_err(|_| "not a response".to_string())?;
-    if !resp.ok() {
-        return Err(format!(
-            "cannot fetch {url}: HTTP {} {}",
-            resp.status(),
-            resp.status_text()
-        ));
-    }
-    let blob = JsFuture::from(resp.blob().map_err(|e| format!("{e:?}"))?)
-        .await
-        .map_err(|e| format!("cannot read {url}: {e:?}"))?;
-    blob.dyn_into().map_err(|_| "not a blob".to_string())
-}
-
-/// Opens the file chosen in an `<input type=file>`.
-fn on_choose(open: Callback<(web_sys::Blob, String)>) -> Callback<Event> {
-    Callback::from(move |e: Event| {
-        let input: HtmlInputElement = e.target_unchecked_into();
-        if let Some(f) = input.files().and_then(|f| f.get(0)) {
-            let name = f.name();
-            open.emit((f.into(), name));
-        }
-        input.set_value("");
-    })
-}
-
-/// "Open another file": a file picker for when one is already shown.
-#[function_component(OpenAnother)]
-pub fn open_another() -> Html {
-    let (_, bridge) = use_page();
-    let onchange = on_choose(bridge.open.clone());
-    html! {
-        <label class="button open-another">
-            {"Open another file"}
-            <input type="file" id="file-input-another" class="visually-hidden" {onchange} />
-        </label>
-    }
+#[derive(Properties, PartialEq)]
+pub struct LandingProps {
+    /// Embedded: a compact drop zone.
+    pub embed: bool,
+    pub on_open: Callback<(Blob, String)>,
+    /// "Try a sample" was chosen.
+    pub on_sample: Callback<()>,
 }
 
 #[function_component(Landing)]
-pub fn landing() -> Html {
-    let (state, bridge) = use_page();
-    let onchange = on_choose(bridge.open.clone());
-    let sample = {
-        let open = bridge.open.clone();
-        let dispatch = bridge.dispatch.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.prevent_default();
-            let open = open.clone();
-            let dispatch = dispatch.clone();
-            spawn_local(async move {
-                match fetch_blob("./sample.tar").await {
-                    Ok(b) => open.emit((b, "sample.tar".into())),
-                    Err(m) => dispatch.dispatch(Action::Failed(m)),
-                }
-            });
-        })
-    };
-    if state.embed {
+pub fn landing(p: &LandingProps) -> Html {
+    let onchange = on_choose(p.on_open.clone());
+    let sample = p.on_sample.reform(|e: MouseEvent| e.prevent_default());
+    if p.embed {
         // embedded: a compact drop zone, for readers to drop their own image
         return html! {
             <section class="landing compact">

@@ -1,21 +1,32 @@
 //! The manifest, index and other documents, every digest a link.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
+use crate::report::{ArchiveInfo, Image};
 use crate::web::components::json::{explain, Json};
-use crate::web::components::use_page;
 use crate::web::state::{Action, Tab};
 
+#[derive(Properties, PartialEq)]
+pub struct ManifestProps {
+    pub images: Rc<Vec<Rc<Image>>>,
+    /// The image shown.
+    pub current: usize,
+    pub archive: Option<Rc<ArchiveInfo>>,
+    /// Where a digest leads: a layer, the config, another image.
+    pub on_action: Callback<Action>,
+}
+
 #[function_component(Manifest)]
-pub fn manifest() -> Html {
-    let (state, _) = use_page();
-    let Some(img) = state.current() else {
+pub fn manifest(p: &ManifestProps) -> Html {
+    let Some(img) = p.images.get(p.current) else {
         return html! {};
     };
     let on_digest = {
-        let d = state.dispatcher();
-        let images = state.images.clone();
-        let current = state.image;
+        let d = p.on_action.clone();
+        let images = p.images.clone();
+        let current = p.current;
         Callback::from(move |digest: String| {
             let img = &images[current];
             // a digest, or a file name that holds its hex
@@ -26,15 +37,14 @@ pub fn manifest() -> Html {
             if let Some(j) = img.layers.iter().position(|l| {
                 same(&l.digest) || same(&l.diff_id) || l.path.as_deref() == Some(digest.as_str())
             }) {
-                d.dispatch(Action::SelectLayer(Some(j)));
-                d.dispatch(Action::SelectTab(Tab::Files));
+                d.emit(Action::BrowseLayer(j));
             } else if same(&img.config_digest) {
-                d.dispatch(Action::SelectTab(Tab::Config));
+                d.emit(Action::SelectTab(Tab::Config));
             } else if let Some(i) = images
                 .iter()
                 .position(|i| same(&i.manifest_digest) || same(&i.config_digest))
             {
-                d.dispatch(Action::SelectImage(i));
+                d.emit(Action::SelectImage(i));
             } else if let Some(el) = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|doc| doc.get_element_by_id(&format!("doc-{digest}")))
@@ -43,7 +53,7 @@ pub fn manifest() -> Html {
             }
         })
     };
-    let docs = state
+    let docs = p
         .archive
         .as_ref()
         .map(|a| a.documents.clone())

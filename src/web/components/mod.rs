@@ -1,17 +1,23 @@
-//! One component per file; each renders a slice of the plain state.
+//! The views, one component per file. Each takes its props (`Rc`s of the
+//! state's parts, values, callbacks) and renders them; a click becomes an
+//! action for the reducer. No view talks to a worker: the root asks what
+//! the state lacks.
 
 pub mod cake;
 pub mod config;
 pub mod dir;
+pub mod embed_bar;
 pub mod files;
 pub mod header;
 pub mod history;
 pub mod json;
 pub mod landing;
 pub mod manifest;
+pub mod open_another;
 pub mod problems;
 pub mod progress;
 pub mod row;
+pub mod source_origin;
 pub mod space;
 pub mod tabs;
 pub mod verify;
@@ -19,18 +25,7 @@ pub mod viewer;
 
 use yew::prelude::*;
 
-use crate::web::app::Bridge;
-use crate::web::state::State;
-
 pub use crate::report::human;
-
-/// The state and the bridge, from context.
-#[hook]
-pub fn use_page() -> (UseReducerHandle<State>, Bridge) {
-    let state = use_context::<UseReducerHandle<State>>().expect("state context");
-    let bridge = use_context::<Bridge>().expect("bridge context");
-    (state, bridge)
-}
 
 /// A verification mark for a tri-state check.
 pub fn mark(v: Option<bool>) -> Html {

@@ -1,23 +1,30 @@
 //! The problems panel: everything odd about the archive, where it happened.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::problem::Problem;
-use crate::web::components::use_page;
 use crate::web::state::Phase;
 
+#[derive(Properties, PartialEq)]
+pub struct ProblemsProps {
+    pub problems: Rc<Vec<Problem>>,
+    /// Why nothing (more) is read, if so.
+    pub failure: Option<String>,
+    /// The reader crashed.
+    pub crashed: bool,
+    pub phase: Phase,
+}
+
 #[function_component(Problems)]
-pub fn problems() -> Html {
-    let (state, _) = use_page();
-    let mut list: Vec<Problem> = match &state.report {
-        Some(r) => r.all_problems(),
-        None => state.problems.clone(),
-    };
+pub fn problems(p: &ProblemsProps) -> Html {
+    let mut list: Vec<&Problem> = p.problems.iter().collect();
     list.sort_by_key(|p| std::cmp::Reverse(p.severity));
-    let failure = state.failure.clone();
-    let heading = if state.crashed {
+    let failure = p.failure.clone();
+    let heading = if p.crashed {
         "The reader crashed: "
-    } else if state.phase == Phase::Stopped {
+    } else if p.phase == Phase::Stopped {
         "Stopped: "
     } else {
         "Cannot read this file: "
@@ -28,12 +35,12 @@ pub fn problems() -> Html {
     html! {
         <section class="problems" id="problems" aria-label="Problems">
             if let Some(f) = failure {
-                <p class={classes!("failure", state.crashed.then_some("crashed"), (state.phase == Phase::Stopped).then_some("stopped"))}>
+                <p class={classes!("failure", p.crashed.then_some("crashed"), (p.phase == Phase::Stopped).then_some("stopped"))}>
                     <strong>{ heading }</strong>{ f }
                 </p>
             }
             if !list.is_empty() {
-                <details open={state.phase != Phase::Loading && list.iter().any(|p| p.severity > crate::problem::Severity::Note)}>
+                <details open={p.phase != Phase::Loading && list.iter().any(|p| p.severity > crate::problem::Severity::Note)}>
                     <summary>{ format!("{} problem{}", list.len(), if list.len() == 1 { "" } else { "s" }) }</summary>
                     <ul>
                         { for list.iter().map(|p| html! {

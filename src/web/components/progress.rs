@@ -1,9 +1,9 @@
-//! The progress bar: bytes, speed, layers, and the Stop button.
+//! The progress line: bytes, speed, layers, time, and the Stop button.
 
 use yew::prelude::*;
 
-use crate::web::components::{human, use_page};
-use crate::web::state::Phase;
+use crate::web::components::human;
+use crate::web::state::Reading;
 
 /// Re-renders every second while mounted, so the elapsed time moves even
 /// when no message comes (a layer that inflates far more than it reads).
@@ -34,45 +34,35 @@ fn use_tick() {
     }
 }
 
-#[function_component(Progress)]
-pub fn progress() -> Html {
-    let (state, _) = use_page();
-    if state.phase != Phase::Loading {
-        return html! {};
-    }
-    html! { <Bar /> }
+#[derive(Properties, PartialEq)]
+pub struct ProgressProps {
+    pub reading: Reading,
+    /// Stop reading: ends every worker.
+    pub on_stop: Callback<()>,
 }
 
-#[function_component(Bar)]
-fn bar() -> Html {
+/// Shown while a file is read.
+#[function_component(Progress)]
+pub fn progress(p: &ProgressProps) -> Html {
     use_tick();
-    let (state, bridge) = use_page();
-    let total = state.total.unwrap_or(0);
+    let r = &p.reading;
+    let total = r.total.unwrap_or(0);
     let pct = if total > 0 {
-        state.bytes_read() as f64 * 100.0 / total as f64
+        r.bytes_read() as f64 * 100.0 / total as f64
     } else {
         0.0
     };
-    let elapsed = (crate::web::app::now() - state.started).max(0.0) / 1000.0;
-    let secs = ((state.now - state.started) / 1000.0).max(0.001);
-    let speed = state.bytes_read() as f64 / secs;
-    let layers_total = state
-        .images
-        .iter()
-        .flat_map(|i| i.layers.iter().filter_map(|l| l.blob))
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    let inflating = state.blobs_started > state.layers_done();
-    let stop = {
-        let stop = bridge.stop.clone();
-        Callback::from(move |_| stop.emit(()))
-    };
+    let elapsed = (crate::web::now() - r.started).max(0.0) / 1000.0;
+    let secs = ((r.now - r.started) / 1000.0).max(0.001);
+    let speed = r.bytes_read() as f64 / secs;
+    let inflating = r.blobs_started > r.blobs_done;
+    let stop = p.on_stop.reform(|_: MouseEvent| ());
     html! {
         <div class="progress" role="status" aria-live="polite">
             <div class="bar"><div class="fill" style={format!("width:{pct:.1}%")}></div></div>
             <span id="progress-text">{ format!("{} of {} read · {}/s · {} of {} layers read · {} inflated",
-                human(state.bytes_read()), human(total), human(speed as u64), state.layers_done(), layers_total,
-                human(state.bytes_inflated())) }</span>
+                human(r.bytes_read()), human(total), human(speed as u64), r.blobs_done, r.blobs_total,
+                human(r.bytes_inflated())) }</span>
             <span class="muted" id="progress-time">{ format!(" · {elapsed:.0} s{}", if inflating { ", inflating a layer" } else { "" }) }</span>
             <button class="button stop" id="stop" onclick={stop} title="Stop reading this file">{"Stop"}</button>
         </div>

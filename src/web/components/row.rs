@@ -4,10 +4,9 @@ use yew::prelude::*;
 
 use crate::entry::Kind;
 use crate::listing::Row;
-use crate::message::Request;
 use crate::tree::Change;
-use crate::web::components::dir::Dir;
-use crate::web::components::{human, use_page};
+use crate::web::components::dir::{Browse, Dir};
+use crate::web::components::human;
 use crate::web::state::Action;
 
 fn mark_letter(c: Change) -> Html {
@@ -27,31 +26,23 @@ pub struct RowProps {
     /// Show the full path (search results) instead of the name.
     #[prop_or_default]
     pub full: bool,
+    pub browse: Browse,
 }
 
 #[function_component(RowLine)]
 pub fn row_line(p: &RowProps) -> Html {
-    let (state, bridge) = use_page();
     let r = &p.row;
     let is_dir = r.kind == Kind::Dir;
-    let expanded = state.expanded.contains(&r.path);
+    let expanded = p.browse.expanded.contains(&r.path);
     let onclick = {
-        let d = state.dispatcher();
+        let d = p.browse.on_action.clone();
         let path = r.path.clone();
-        let send = bridge.send.clone();
-        let view = state.view();
         let readable = r.content.is_some() && r.change != Change::Removed;
         Callback::from(move |_| {
             if is_dir {
-                d.dispatch(Action::Toggle(path.clone()));
+                d.emit(Action::Toggle(path.clone()));
             } else if readable {
-                d.dispatch(Action::OpenFile(path.clone()));
-                send.emit(Request::Read {
-                    id: 1,
-                    view,
-                    path: path.clone(),
-                    limit: crate::contents::PREVIEW_BYTES,
-                });
+                d.emit(Action::OpenFile(path.clone()));
             }
         })
     };
@@ -92,7 +83,7 @@ pub fn row_line(p: &RowProps) -> Html {
                 <span class="owner">{ format!("{}:{}", r.uid, r.gid) }</span>
                 <span class="layers" title={layers.clone()}>{ layers.clone() }</span>
             </div>
-            if is_dir && expanded && !p.full { <Dir dir={r.path.clone()} depth={p.depth + 1} /> }
+            if is_dir && expanded && !p.full { <Dir dir={r.path.clone()} depth={p.depth + 1} browse={p.browse.clone()} /> }
         </>
     }
 }

@@ -1,29 +1,21 @@
 //! The space panel: efficiency, the largest files, the wasted space.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
-use crate::message::Request;
-use crate::web::components::{human, use_page};
+use crate::web::components::human;
+use crate::web::state::Space;
+
+#[derive(Properties, PartialEq)]
+pub struct SpaceProps {
+    /// The image's space, once the worker answered.
+    pub space: Option<Rc<Space>>,
+}
 
 #[function_component(SpacePanel)]
-pub fn space_panel() -> Html {
-    let (state, bridge) = use_page();
-    let image = state.image;
-    let space = state.space.get(&image).cloned();
-    {
-        let send = bridge.send.clone();
-        let missing = space.is_none();
-        use_effect_with((image, missing), move |(image, missing)| {
-            if *missing {
-                send.emit(Request::Space {
-                    id: 1,
-                    image: *image,
-                    limit: 20,
-                });
-            }
-        });
-    }
-    let Some(s) = space else { return html! {} };
+pub fn space_panel(p: &SpaceProps) -> Html {
+    let Some(s) = &p.space else { return html! {} };
     html! {
         <aside class="space">
             <h3>{"Space"}</h3>

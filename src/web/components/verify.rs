@@ -1,9 +1,12 @@
 //! Every digest, checked.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::digest::Check;
-use crate::web::components::{mark, use_page};
+use crate::report::Image;
+use crate::web::components::mark;
 
 fn check_cell(c: &Check) -> Html {
     match c {
@@ -22,12 +25,14 @@ fn check_cell(c: &Check) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct VerifyProps {
+    pub image: Rc<Image>,
+}
+
 #[function_component(Verify)]
-pub fn verify() -> Html {
-    let (state, _) = use_page();
-    let Some(img) = state.current() else {
-        return html! {};
-    };
+pub fn verify(p: &VerifyProps) -> Html {
+    let img = &*p.image;
     html! {
         <section class="verify">
             <p>{"Image: "}{ mark(img.verified) }</p>

@@ -2,11 +2,11 @@
 
 use yew::prelude::*;
 
+use std::rc::Rc;
+
 use crate::contents::PREVIEW_BYTES;
-use crate::message::Request;
-use crate::web::components::header::download;
-use crate::web::components::{human, use_page};
-use crate::web::state::{Action, DOWNLOAD_ID};
+use crate::web::components::human;
+use crate::web::state::{Action, Opened};
 
 /// True when the bytes look like text (UTF-8, no NULs).
 pub fn is_text(bytes: &[u8]) -> bool {
@@ -45,33 +45,27 @@ pub fn hex_dump(bytes: &[u8]) -> String {
     out
 }
 
+#[derive(Properties, PartialEq)]
+pub struct ViewerProps {
+    pub opened: Rc<Opened>,
+    pub on_action: Callback<Action>,
+}
+
 #[function_component(Viewer)]
-pub fn viewer() -> Html {
-    let (state, bridge) = use_page();
-    let Some(o) = state.opened.clone() else {
-        return html! {};
-    };
-    let close = {
-        let d = state.dispatcher();
-        Callback::from(move |_| d.dispatch(Action::CloseFile))
-    };
+pub fn viewer(p: &ViewerProps) -> Html {
+    let o = &*p.opened;
+    let close = p.on_action.reform(|_: MouseEvent| Action::CloseFile);
     let name = o.path.rsplit('/').next().unwrap_or("file").to_string();
     let on_download = {
-        let o = o.clone();
-        let send = bridge.send.clone();
-        let d = state.dispatcher();
-        let view = state.view();
-        Callback::from(move |_| match &o.bytes {
-            Some(b) if b.len() as u64 >= o.size => download(&name, b, "application/octet-stream"),
-            // the worker streams it in pieces, gathered into a Blob
-            _ => {
-                d.dispatch(Action::Receiving(0));
-                send.emit(Request::Download {
-                    id: DOWNLOAD_ID,
-                    view,
-                    path: o.path.clone(),
-                })
+        let opened = p.opened.clone();
+        let d = p.on_action.clone();
+        Callback::from(move |_: MouseEvent| match &opened.bytes {
+            // the whole file is here already
+            Some(b) if opened.complete() => {
+                crate::web::download::bytes(&name, b, "application/octet-stream")
             }
+            // the worker streams it in pieces, gathered into a Blob
+            _ => d.emit(Action::DownloadFile),
         })
     };
     let body = match (&o.bytes, &o.error, o.progress) {
@@ -87,7 +81,7 @@ pub fn viewer() -> Html {
         },
         _ => html! { <p class="muted">{"Reading…"}</p> },
     };
-    let complete = o.bytes.as_ref().is_some_and(|b| b.len() as u64 >= o.size);
+    let complete = o.complete();
     let saving = match (o.downloading, &o.download_error) {
         (Some(n), _) if n > 0 => html! {
             <p class="muted" id="download-status">{ format!("Downloading: {} of {}", human(n), human(o.size)) }</p>
