@@ -20,6 +20,8 @@
 //!   [`Command::Gather`], for the page to hand to the gathering worker
 //!   unread (see [`gather_text`]).
 
+#![deny(missing_docs)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::dissect::Event;
@@ -34,7 +36,9 @@ use crate::tree::Waste;
 /// Which filesystem to look at: an image's merged tree, or one of its layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct View {
+    /// The image, by its place in the report.
     pub image: usize,
+    /// One of its layers (from the base, 0), or `None` for the merged tree.
     pub layer: Option<usize>,
 }
 
@@ -43,9 +47,17 @@ pub struct View {
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum ToWorker {
     /// The file's lifecycle.
-    Command { command: Command },
-    /// A question about the finished dissection; every answer carries `id`.
-    Query { id: u32, query: Query },
+    Command {
+        /// What to do.
+        command: Command,
+    },
+    /// A question about the finished dissection.
+    Query {
+        /// The query's number, chosen by the page; every answer carries it.
+        id: u32,
+        /// What is asked.
+        query: Query,
+    },
 }
 
 /// The file's lifecycle: what a worker reads, and how the workers that
@@ -56,13 +68,22 @@ pub enum Command {
     /// Dissect the `Blob` that travels with this message. With a share,
     /// read only that share of the layers (several workers read one file
     /// in parallel; share 0 gathers the others' blobs).
-    OpenBlob { share: Option<Share> },
+    OpenBlob {
+        /// This worker's share, when several read the file.
+        share: Option<Share>,
+    },
     /// Dissect the archive at a URL (read with Range requests when the
     /// server answers them; else the worker answers
     /// [`ToPage::NeedsDownload`]).
-    OpenUrl { url: String },
+    OpenUrl {
+        /// The archive's absolute URL.
+        url: String,
+    },
     /// Blobs a helper read, for the gathering worker (share 0).
-    Gather { blobs: Vec<SharedBlob> },
+    Gather {
+        /// The blobs the helper read.
+        blobs: Vec<SharedBlob>,
+    },
     /// A helper failed or died: the gathering worker reads the blobs
     /// still missing itself.
     ReadMissing,
@@ -71,8 +92,11 @@ pub enum Command {
 /// One blob read by a helper worker, for the worker that gathers them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SharedBlob {
+    /// The blob's number in the dissection.
     pub blob: usize,
+    /// What reading it found.
     pub facts: LayerFacts,
+    /// Its tar entries.
     pub entries: Vec<Entry>,
 }
 
@@ -83,34 +107,57 @@ pub enum Query {
     /// Children of a directory ("" is the root), `limit` of them from
     /// `offset`: answered by [`Answer::Rows`].
     List {
+        /// The filesystem.
         view: View,
+        /// The directory, without a trailing slash ("" is the root).
         dir: String,
+        /// The order of the rows.
         sort: Sort,
+        /// Which changes to show.
         marks: Marks,
+        /// Rows to skip.
         offset: usize,
+        /// Rows at most (never more than [`MAX_ROWS`](crate::session::MAX_ROWS)).
         limit: usize,
     },
     /// Paths containing a string: answered by [`Answer::Found`].
     Search {
+        /// The filesystem.
         view: View,
+        /// What the paths contain (case-insensitive).
         query: String,
+        /// Which changes to show.
         marks: Marks,
+        /// Rows at most (never more than [`MAX_ROWS`](crate::session::MAX_ROWS)).
         limit: usize,
     },
     /// An image's largest files and the paths that waste space: answered
     /// by [`Answer::Space`].
-    Space { image: usize, limit: usize },
+    Space {
+        /// The image, by its place in the report.
+        image: usize,
+        /// Rows at most of each list.
+        limit: usize,
+    },
     /// The first `limit` bytes of a file, for the preview (never more than
     /// [`PREVIEW_BYTES`](crate::contents::PREVIEW_BYTES)): answered by
     /// [`Answer::Progress`]es, then [`Answer::Contents`].
     Read {
+        /// The filesystem.
         view: View,
+        /// The file's path.
         path: String,
+        /// Bytes at most.
         limit: u64,
     },
     /// The whole file: answered by [`Answer::Progress`]es, then
     /// [`Answer::Chunk`]s in order, then [`Answer::Downloaded`].
-    Download { view: View, path: String },
+    Download {
+        /// The filesystem.
+        view: View,
+        /// The file's path.
+        path: String,
+    },
 }
 
 /// An answer to a [`Query`].
@@ -118,27 +165,59 @@ pub enum Query {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Answer {
     /// A page of a directory's children, and how many it has in all.
-    Rows { rows: Vec<Row>, total: usize },
+    Rows {
+        /// The rows asked for.
+        rows: Vec<Row>,
+        /// Children in all.
+        total: usize,
+    },
     /// Search results, and how many paths match in all.
-    Found { rows: Vec<Row>, total: usize },
+    Found {
+        /// The first matches, by path.
+        rows: Vec<Row>,
+        /// Matches in all.
+        total: usize,
+    },
     /// The largest files, the wasted space, and the image's file stats.
     Space {
+        /// The largest files, biggest first.
         largest: Vec<Row>,
+        /// The paths whose bytes a later layer hides, most wasted first.
         waste: Vec<Waste>,
+        /// The image's paths, bytes and efficiency.
         stats: FileStats,
     },
     /// Bytes of a compressed layer inflated so far to reach a file being
     /// read or downloaded, of `total` (the file's offset in the stream).
-    Progress { done: u64, total: u64 },
+    Progress {
+        /// Bytes inflated so far.
+        done: u64,
+        /// Bytes to inflate in all.
+        total: u64,
+    },
     /// The start of a file (the preview), and the file's whole size.
-    Contents { size: u64, bytes: Vec<u8> },
+    Contents {
+        /// The file's size.
+        size: u64,
+        /// Its first bytes.
+        bytes: Vec<u8>,
+    },
     /// A piece of a file being downloaded, in order. Posted as a
     /// transferable `ArrayBuffer` (`{chunk: id, bytes}`), never as JSON.
-    Chunk { bytes: Vec<u8> },
+    Chunk {
+        /// The piece.
+        bytes: Vec<u8>,
+    },
     /// Every piece of a download was sent: `size` bytes in all.
-    Downloaded { size: u64 },
+    Downloaded {
+        /// Bytes sent in all.
+        size: u64,
+    },
     /// The query failed.
-    Error { message: String },
+    Error {
+        /// Why, in words.
+        message: String,
+    },
 }
 
 /// Everything a worker sends the page.
@@ -149,16 +228,33 @@ pub enum ToPage {
     /// (the page holds them back until then).
     Ready,
     /// How the dissection goes.
-    Update { update: Update },
-    /// An answer to the query numbered `id`.
-    Answer { id: u32, answer: Answer },
+    Update {
+        /// What happened.
+        update: Update,
+    },
+    /// An answer to a query.
+    Answer {
+        /// The query's number.
+        id: u32,
+        /// The answer.
+        answer: Answer,
+    },
     /// The server does not answer Range requests: the page must stream
     /// the body and hand it over whole, as a `Blob`.
-    NeedsDownload { url: String },
+    NeedsDownload {
+        /// The URL, as the worker was given it.
+        url: String,
+    },
     /// The worker's wasm memory after reading a file, for diagnostics.
-    Memory { bytes: u64 },
+    Memory {
+        /// Bytes of wasm memory.
+        bytes: u64,
+    },
     /// The worker panicked; it is unusable from now on.
-    Crashed { message: String },
+    Crashed {
+        /// The panic's message.
+        message: String,
+    },
 }
 
 /// One step of a dissection: the core's [`Event`]s, and its failure.
@@ -166,36 +262,62 @@ pub enum ToPage {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Update {
     /// The outer archive: size, compression, formats, documents.
-    Archive { archive: ArchiveInfo },
+    Archive {
+        /// The archive's facts.
+        archive: ArchiveInfo,
+    },
     /// An image, with its manifest, config and history (before any of
     /// its layers is read); `index` is its place in the report.
-    Image { index: usize, image: Box<Image> },
+    Image {
+        /// Its place in the report.
+        index: usize,
+        /// The image (its layers' facts come as they are read).
+        image: Box<Image>,
+    },
     /// A layer blob began to be read.
     LayerStarted {
+        /// The blob's number.
         blob: usize,
+        /// Its member in the archive.
         path: String,
+        /// Its bytes in the archive.
         size: u64,
     },
     /// Bytes read of the file (of `total`, when known), and bytes of
     /// uncompressed layer streams walked so far.
     Progress {
+        /// Bytes of the file read.
         read: u64,
+        /// The file's bytes, when known.
         total: Option<u64>,
+        /// Bytes of uncompressed layer streams walked.
         #[serde(default)]
         inflated: u64,
     },
     /// A layer blob was read: its entries' counts, digests, checks.
     LayerDone {
+        /// The blob's number.
         blob: usize,
+        /// Its member in the archive.
         path: String,
+        /// What reading it found.
         facts: LayerFacts,
     },
     /// Something odd, as soon as it is found.
-    Problem { problem: Problem },
+    Problem {
+        /// The problem, and where it happened.
+        problem: Problem,
+    },
     /// The whole report; the worker answers queries from now on.
-    Finished { report: Box<Report> },
+    Finished {
+        /// The report, as `layercake inspect --json` prints it.
+        report: Box<Report>,
+    },
     /// The input could not be dissected at all.
-    Failed { message: String },
+    Failed {
+        /// Why, in words.
+        message: String,
+    },
 }
 
 impl Update {

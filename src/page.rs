@@ -10,6 +10,8 @@
 //! A new state shares what did not change with the old one: the heavy
 //! parts are behind `Rc`, so a progress tick copies a few numbers.
 
+#![deny(missing_docs)]
+
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -26,10 +28,15 @@ pub const PAGE: usize = 500;
 pub const SPACE_ROWS: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the page is (the `data-state` attribute says it).
 pub enum Phase {
+    /// Nothing opened yet.
     Landing,
+    /// A file is being read.
     Loading,
+    /// Read: every view can be shown.
     Done,
+    /// The file cannot be read, nothing was found in it, or the reader crashed.
     Error,
     /// The reader pressed Stop: every worker is ended.
     Stopped,
@@ -49,16 +56,24 @@ impl Phase {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The views of an image.
 pub enum Tab {
+    /// The layer cake.
     Cake,
+    /// The history, mapped onto layers.
     History,
+    /// The config.
     Config,
+    /// The manifest, the index and the other documents.
     Manifest,
+    /// The files browser.
     Files,
+    /// Every digest, checked.
     Verify,
 }
 
 impl Tab {
+    /// Every tab, in the order shown.
     pub const ALL: [Tab; 6] = [
         Tab::Cake,
         Tab::History,
@@ -68,6 +83,7 @@ impl Tab {
         Tab::Verify,
     ];
 
+    /// The tab's name in URLs and element ids.
     pub fn name(self) -> &'static str {
         match self {
             Tab::Cake => "cake",
@@ -79,6 +95,7 @@ impl Tab {
         }
     }
 
+    /// The tab's label.
     pub fn label(self) -> &'static str {
         match self {
             Tab::Cake => "Layer cake",
@@ -90,6 +107,7 @@ impl Tab {
         }
     }
 
+    /// The tab a name names.
     pub fn from_name(s: &str) -> Option<Tab> {
         Tab::ALL.into_iter().find(|t| t.name() == s)
     }
@@ -98,14 +116,23 @@ impl Tab {
 /// What the page's URL asks for (read from the URL by `web/link.rs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Params {
+    /// `src`: the archive to load.
     pub src: Option<String>,
+    /// `view`: the tab to show.
     pub view: Option<Tab>,
+    /// `image`: an image by its place.
     pub image: Option<usize>,
+    /// `tag`: an image by a tag.
     pub tag: Option<String>,
+    /// `platform`: an image by platform (`os/arch[/variant]`, or a prefix).
     pub platform: Option<String>,
+    /// `layer`: a layer to browse.
     pub layer: Option<usize>,
+    /// `path`: a file to open.
     pub path: Option<String>,
+    /// `embed`: one compact view, for a frame.
     pub embed: bool,
+    /// `theme`: `light` or `dark`.
     pub theme: Option<String>,
     /// The embedding page's origin (`parent` or `origin`), the only target
     /// of the page's messages when set.
@@ -137,32 +164,42 @@ impl Params {
 /// A page of a directory listing, or search results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowsPage {
+    /// The rows.
     pub rows: Vec<Row>,
+    /// Rows in all.
     pub total: usize,
 }
 
 /// Search results, for the query they answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
+    /// The query answered.
     pub query: String,
+    /// Its results.
     pub page: RowsPage,
 }
 
 /// A file whose contents are shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Opened {
+    /// The file's path.
     pub path: String,
+    /// Its size (once the worker says).
     pub size: u64,
+    /// Its first bytes, once read.
     pub bytes: Option<Rc<Vec<u8>>>,
     /// Bytes inflated to reach the file, of how many.
     pub progress: Option<(u64, u64)>,
+    /// Why it cannot be read.
     pub error: Option<String>,
     /// Bytes of the whole file received so far, while downloading it.
     pub downloading: Option<u64>,
+    /// Why the download failed.
     pub download_error: Option<String>,
 }
 
 impl Opened {
+    /// A file just opened: nothing read yet.
     pub fn new(path: String) -> Opened {
         Opened {
             path,
@@ -186,27 +223,34 @@ impl Opened {
 /// An image's largest files and wasted space.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Space {
+    /// The largest files, biggest first.
     pub largest: Vec<Row>,
+    /// The paths whose bytes a later layer hides.
     pub waste: Vec<Waste>,
+    /// The image's paths, bytes and efficiency.
     pub stats: FileStats,
 }
 
 /// How far the read is: what a progress tick changes, and nothing else.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Reading {
-    /// When reading started, and the time of the latest news (ms).
+    /// When reading started (ms).
     pub started: f64,
+    /// The time of the latest news (ms).
     pub now: f64,
-    /// Bytes read by the gathering worker (or fetched), of `total`.
+    /// Bytes read by the gathering worker (or fetched).
     pub read: u64,
+    /// The file's bytes, when known.
     pub total: Option<u64>,
     /// Bytes of uncompressed layer streams walked by the gathering worker.
     pub inflated: u64,
-    /// Bytes read and inflated by the helpers, summed.
+    /// Bytes read by the helpers, summed.
     pub helpers_read: u64,
+    /// Bytes inflated by the helpers, summed.
     pub helpers_inflated: u64,
-    /// Layer blobs begun, and read.
+    /// Layer blobs begun.
     pub blobs_started: usize,
+    /// Layer blobs read.
     pub blobs_done: usize,
     /// Distinct layer blobs of the images known so far.
     pub blobs_total: usize,
@@ -228,14 +272,18 @@ impl Reading {
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
+    /// Where the page is.
     pub phase: Phase,
+    /// The file's name.
     pub file_name: Option<String>,
+    /// How far the read is.
     pub reading: Reading,
     /// Per helper worker, bytes read and inflated (summed in `reading`).
     pub helpers: Rc<HashMap<usize, (u64, u64)>>,
     /// What the views show of the archive: known as the workers find it,
     /// and settled from the final report.
     pub archive: Option<Rc<ArchiveInfo>>,
+    /// The images, in the report's order.
     pub images: Rc<Vec<Rc<Image>>>,
     /// Facts of each layer blob read, by blob number.
     pub blobs: Rc<HashMap<usize, Rc<LayerFacts>>>,
@@ -243,19 +291,31 @@ pub struct State {
     pub problems: Rc<Vec<Problem>>,
     /// The final report, kept whole only for Export JSON.
     pub report: Option<Rc<Report>>,
+    /// Why nothing (more) is read.
     pub failure: Option<String>,
     /// The gathering worker died (the failure says why).
     pub crashed: bool,
+    /// The image shown.
     pub image: usize,
+    /// The layer the files tab shows (`None`: the merged tree).
     pub layer: Option<usize>,
+    /// The tab shown.
     pub tab: Tab,
+    /// The order of the files tree.
     pub sort: Sort,
+    /// Which changes the files tab shows.
     pub marks: Marks,
+    /// The search typed.
     pub query: String,
+    /// The open directories of the files tree.
     pub expanded: Rc<Vec<String>>,
+    /// The rows of each directory, by view and directory, as answered.
     pub listings: Rc<HashMap<(View, String), Rc<RowsPage>>>,
+    /// The results of the search, once answered.
     pub search: Option<Rc<Found>>,
+    /// Each image's space, as answered.
     pub space: Rc<HashMap<usize, Rc<Space>>>,
+    /// The file shown.
     pub opened: Option<Rc<Opened>>,
     /// Queries asked and not answered yet, by number.
     pub pending: Rc<HashMap<u32, Query>>,
@@ -265,14 +325,16 @@ pub struct State {
     pub src: Option<String>,
     /// Embedded in another page: one compact view.
     pub embed: bool,
+    /// The theme the URL names.
     pub theme: Option<String>,
     /// The embedding page's origin, from the URL.
     pub parent: Option<String>,
     /// A deep link to apply once the dissection finishes.
     pub deep: Option<Rc<Params>>,
     /// Milliseconds from the file being handed over to the first image
-    /// being known (manifest, config and history), and to the end.
+    /// being known (manifest, config and history).
     pub first_image_ms: Option<f64>,
+    /// Milliseconds from the file being handed over to the end.
     pub done_ms: Option<f64>,
 }
 
@@ -315,20 +377,28 @@ impl Default for State {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// What changes the state: the workers' news and the reader's choices.
 pub enum Action {
     /// The page's URL parameters, at start.
     Link(Params),
     /// A file is being opened (from a URL when `src` is set).
     Open {
+        /// The file's name.
         name: String,
+        /// Its size, when known.
         size: Option<u64>,
+        /// Its URL, when named by `?src=`.
         src: Option<String>,
+        /// When (ms).
         now: f64,
     },
     /// Bytes fetched of a URL the server would not serve in ranges.
     Fetched {
+        /// Bytes fetched.
         read: u64,
+        /// Bytes in all, when known.
         total: Option<u64>,
+        /// When (ms).
         now: f64,
     },
     /// How the gathering worker's dissection goes, and when (ms).
@@ -339,20 +409,29 @@ pub enum Action {
     Asked(Vec<(u32, Query)>),
     /// An answer to the query with this number.
     Answer(u32, Answer),
+    /// Shows another image.
     SelectImage(usize),
+    /// Browses a layer, or the merged tree.
     SelectLayer(Option<usize>),
+    /// Shows a tab.
     SelectTab(Tab),
     /// A layer's files: the Files tab, showing that layer.
     BrowseLayer(usize),
+    /// Orders the files tree.
     Sort(Sort),
+    /// Shows only these changes.
     Marks(Marks),
+    /// The search typed.
     Query(String),
     /// Opens or closes a directory of the files tree.
     Toggle(String),
+    /// Shows a file's contents.
     OpenFile(String),
+    /// Closes the file shown.
     CloseFile,
     /// The reader asked for the whole file shown.
     DownloadFile,
+    /// Nothing can be read: why.
     Failed(String),
     /// The gathering worker died; every worker is ended.
     Crashed(String),
@@ -362,6 +441,7 @@ pub enum Action {
     Receiving(u64),
     /// A download was offered to the reader.
     Saved,
+    /// A download could not be offered: why.
     SaveFailed(String),
 }
 
@@ -374,6 +454,7 @@ impl State {
         }
     }
 
+    /// The image shown.
     pub fn current(&self) -> Option<&Rc<Image>> {
         self.images.get(self.image)
     }

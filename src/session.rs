@@ -3,6 +3,8 @@
 //! file; it is plain Rust, so its tests run natively (below, and
 //! tests/session.rs).
 
+#![deny(missing_docs)]
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{Read, Seek};
@@ -22,12 +24,15 @@ const PROGRESS_STEP: u64 = 8 << 20;
 
 /// A finished dissection and the listings built from it so far.
 pub struct Session {
+    /// What the worker found in the file.
     pub dissection: Dissection,
     trees: HashMap<usize, Tree>,
     listings: HashMap<View, Listing>,
 }
 
 impl Session {
+    /// A session over a finished dissection; listings are built when
+    /// first asked for.
     pub fn new(dissection: Dissection) -> Session {
         Session {
             dissection,
