@@ -13,7 +13,7 @@
 //! Public modules: [`digest`] (digests and checks), [`limits`] (every
 //! budget), [`media_type`] (every media-type rule), [`listing`] (rows for
 //! browsing a tree), [`sample`] (the sample archive); and the web worker's
-//! protocol and queries, [`message`] and [`session`].
+//! protocol and state, [`message`], [`session`] and [`page`].
 
 #![deny(missing_docs)]
 
@@ -58,13 +58,8 @@ pub use whiteout::Whiteout;
 pub mod listing;
 pub mod sample;
 
-// The worker's protocol and queries and the page's state: undocumented
-// while they are being reworked.
-#[allow(missing_docs)]
 pub mod message;
-#[allow(missing_docs)]
 pub mod page;
-#[allow(missing_docs)]
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]
