@@ -149,12 +149,7 @@ impl Params {
             return None;
         }
         let with_tag = |i: &Image| self.tag.as_ref().is_none_or(|t| i.tags.contains(t));
-        let on_platform = |i: &Image| {
-            self.platform.as_ref().is_none_or(|p| {
-                let label = i.platform.label();
-                label == *p || label.starts_with(&format!("{p}/"))
-            })
-        };
+        let on_platform = |i: &Image| self.platform.as_ref().is_none_or(|p| i.runs_on(p));
         images
             .iter()
             .position(|i| !i.is_artifact() && with_tag(i) && on_platform(i))

@@ -215,6 +215,13 @@ impl Image {
         }
     }
 
+    /// Whether the image runs on `want`, given as `os/arch[/variant]`:
+    /// `linux/arm64` matches linux/arm64 and linux/arm64/v8.
+    pub fn runs_on(&self, want: &str) -> bool {
+        let label = self.platform.label();
+        label == want || label.starts_with(&format!("{want}/"))
+    }
+
     /// Whether this is an artifact rather than a runnable image.
     pub fn is_artifact(&self) -> bool {
         self.artifact_type.is_some()

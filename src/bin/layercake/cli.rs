@@ -140,7 +140,7 @@ fn pick_image(
     if let Some(p) = platform {
         return images
             .iter()
-            .position(|img| !img.is_artifact() && platform_matches(img, p))
+            .position(|img| !img.is_artifact() && img.runs_on(p))
             .ok_or_else(|| {
                 let have: Vec<String> = images.iter().map(|i| i.platform.label()).collect();
                 format!(
@@ -150,15 +150,6 @@ fn pick_image(
             });
     }
     Ok(images.iter().position(|i| !i.is_artifact()).unwrap_or(0))
-}
-
-/// "linux/arm64" matches linux/arm64 and linux/arm64/v8.
-fn platform_matches(img: &Image, want: &str) -> bool {
-    let mut parts = want.split('/');
-    let (os, arch, variant) = (parts.next(), parts.next(), parts.next());
-    img.platform.os.as_deref() == os
-        && img.platform.architecture.as_deref() == arch
-        && (variant.is_none() || img.platform.variant.as_deref() == variant)
 }
 
 fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
