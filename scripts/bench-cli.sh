@@ -39,7 +39,7 @@ WAIT_MAX=${WAIT_MAX:-600}
 MAKE_LARGE=${MAKE_LARGE:-$ROOT/../shared/fixtures/make-large.sh}
 OUT=$ROOT/target/bench-cli
 REPORT=$ROOT/target/bench-cli.txt
-LC=$ROOT/target/release/layercake
+LC=${CARGO_TARGET_DIR:-$ROOT/target}/release/layercake
 
 log() { printf '[bench-cli] %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
