@@ -3,6 +3,8 @@
 //
 //   node scripts/bench-page.mjs [FILE]      (default /tmp/layercake-large/large.tar)
 //   RUNS=3 node scripts/bench-page.mjs
+//   PROFILE=1 node scripts/bench-page.mjs   (one more run, with ?profile=1:
+//                                            where the time goes, per worker)
 //
 // It serves dist/ (build it first: trunk build --release --offline), and
 // target/release/layercake must be built. For each run it loads the page,
@@ -79,6 +81,20 @@ for (let i = 0; i < runs; i++) {
   cli_ms.push(time(join(root, 'target/release/layercake'), ['inspect', '--json', file]));
   sha_ms.push(time('sha256sum', [file]));
 }
+
+// one more run with ?profile=1, not counted in the medians above
+let profile = null;
+if (process.env.PROFILE === '1') {
+  const page = await browser.newPage();
+  await page.goto(origin + '/?profile=1');
+  await page.waitForSelector('#file-input', { state: 'attached' });
+  await page.waitForTimeout(1500);
+  await page.setInputFiles('#file-input', file);
+  await page.waitForSelector('#layercake[data-profile]', { timeout: 600000 });
+  await page.waitForTimeout(500); // a helper's profile may come after the gatherer's
+  profile = JSON.parse(await page.getAttribute('#layercake', 'data-profile'));
+  await page.close();
+}
 await browser.close();
 server.close();
 
@@ -91,3 +107,14 @@ console.log(`layercake inspect --json:                     ${(c / 1000).toFixed(
 console.log(`sha256sum:                                    ${(s / 1000).toFixed(2)} s`);
 console.log(`ratios: page/sha256sum ${(p / s).toFixed(2)}, page/cli ${(p / c).toFixed(2)}, cli/sha256sum ${(c / s).toFixed(2)}`);
 console.log(`worker wasm memory (MiB, per worker): ${memory.join(', ') || 'not reported'}`);
+if (profile) {
+  const pg = profile.page;
+  console.log(`\nprofile (one more run, ?profile=1; ms of performance.now() in each worker and on the page):`);
+  console.log(`page: first render ${pg.first_render_ms}, done ${pg.done_ms}; reducer ${pg.reduce_ms} (${pg.actions} actions), render ${pg.render_ms} (${pg.renders} renders)`);
+  console.table(profile.workers.map((w) => ({
+    worker: w.worker, 'wasm start': w.start_ms, dissect: w.dissect_ms,
+    'blob reads': w.read_ms, reads: w.reads, MB: w.read_mb, 'hash+inflate+tar+entries': w.analyze_ms,
+    layers: w.layers, 'post updates': w.post_ms, posts: w.posts, 'post shares': w.forward_ms,
+    merge: w.merge_ms, finish: w.finish_ms,
+  })));
+}

@@ -250,11 +250,52 @@ pub enum ToPage {
         /// Bytes of wasm memory.
         bytes: u64,
     },
+    /// Where this worker's time went, posted when its part of a file is
+    /// done; only when the page runs with `?profile=1` (it then starts the
+    /// workers with `profile=1` in their URL).
+    Profile {
+        /// The worker's phases.
+        profile: Profile,
+    },
     /// The worker panicked; it is unusable from now on.
     Crashed {
         /// The panic's message.
         message: String,
     },
+}
+
+/// A worker's time by phase, in milliseconds of `performance.now()`
+/// (for `?profile=1`). Reads, analysis and posts do not overlap; the
+/// rest of `dissect_ms` is the archive's index, documents and events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// From the worker's creation to `Ready` (script and wasm loaded).
+    pub start_ms: f64,
+    /// In the core's `dissect` (its share of the file), all phases below
+    /// but the merge included.
+    pub dissect_ms: f64,
+    /// Inside `Blob` reads (`FileReaderSync`), or Range requests for a URL.
+    pub read_ms: f64,
+    /// Reads made.
+    pub reads: u32,
+    /// Bytes read.
+    pub read_bytes: u64,
+    /// From each layer's start to its end, less the reads and posts in
+    /// between: hashing, inflating, the tar walk and building entries.
+    pub analyze_ms: f64,
+    /// Layers read.
+    pub layers: u32,
+    /// Encoding and posting updates to the page.
+    pub post_ms: f64,
+    /// Updates posted.
+    pub posts: u32,
+    /// A helper: encoding and posting its blobs' entries for the gatherer.
+    pub forward_ms: f64,
+    /// The gatherer: decoding and adding the helpers' blobs (or reading
+    /// the missing ones).
+    pub merge_ms: f64,
+    /// The gatherer: the finish (trees, image checks, the report).
+    pub finish_ms: f64,
 }
 
 /// One step of a dissection: the core's [`Event`]s, and its failure.
@@ -429,6 +470,13 @@ mod tests {
         }
         for m in [
             ToPage::Ready,
+            ToPage::Profile {
+                profile: Profile {
+                    read_ms: 1.5,
+                    reads: 2,
+                    ..Profile::default()
+                },
+            },
             ToPage::Answer {
                 id: 3,
                 answer: Answer::Downloaded { size: 5 },

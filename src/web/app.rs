@@ -92,8 +92,11 @@ impl Handlers {
 
 #[function_component(App)]
 pub fn app() -> Html {
+    crate::web::profile::render_begins();
     let state = use_reducer(State::default);
     let root = use_node_ref();
+    // after every render of the page (its children rendered too)
+    use_effect(crate::web::profile::render_ends);
     let h = {
         let dispatch = state.dispatcher();
         (*use_memo((), move |_| Handlers::new(dispatch))).clone()

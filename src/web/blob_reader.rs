@@ -10,6 +10,16 @@ use wasm_bindgen::JsValue;
 use web_sys::{Blob, FileReaderSync, XmlHttpRequest, XmlHttpRequestResponseType};
 
 use crate::source::{Chunked, Ranges};
+use crate::web::profile;
+
+/// A read, timed as such when profiling.
+fn timed<T>(start: u64, end: u64, f: impl FnOnce() -> T) -> T {
+    profile::with(|p| {
+        p.reads += 1;
+        p.read_bytes += end.saturating_sub(start);
+    });
+    profile::time(|p| &mut p.read_ms, f)
+}
 
 /// Bytes fetched per call.
 pub const CHUNK: usize = 4 << 20;
@@ -36,6 +46,12 @@ impl Ranges for BlobSource {
     }
 
     fn fetch(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        timed(start, end, || self.fetch_now(start, end, buf))
+    }
+}
+
+impl BlobSource {
+    fn fetch_now(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
         let slice = self
             .blob
             .slice_with_f64_and_f64(start as f64, end as f64)
@@ -155,6 +171,12 @@ impl Ranges for HttpSource {
     }
 
     fn fetch(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        timed(start, end, || self.fetch_now(start, end, buf))
+    }
+}
+
+impl HttpSource {
+    fn fetch_now(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
         let xhr = request(&self.url, Some((start, end))).map_err(io::Error::other)?;
         if xhr.status().unwrap_or(0) != 206 {
             return Err(io::Error::other(format!(

@@ -3,7 +3,8 @@
 //! The page: `app.rs` (the root component), `state.rs` (actions and the
 //! reducer), `pool.rs` (the workers), `download.rs` (files in and out),
 //! `embed.rs` (the embedding page), `link.rs` (the URL), `components/`
-//! (the views). The worker: `worker.rs` and `blob_reader.rs`. The
+//! (the views), `profile.rs` (`?profile=1`). The worker: `worker.rs` and
+//! `blob_reader.rs`. The
 //! protocol between them is `crate::message`.
 
 // the page's and the worker's items are not a library's API
@@ -16,6 +17,7 @@ pub mod download;
 pub mod embed;
 pub mod link;
 pub mod pool;
+pub mod profile;
 pub mod state;
 pub mod worker;
 

@@ -16,6 +16,7 @@ use crate::message::{Answer, Command, Query, ToPage, ToWorker, Update};
 use crate::share::Share;
 use crate::web::download::{self, Saving};
 use crate::web::now;
+use crate::web::profile;
 use crate::web::state::Action;
 
 /// One worker and what waits for it to be ready.
@@ -208,10 +209,15 @@ impl Pool {
     /// Starts fresh workers (ending any old ones, and whatever they were reading).
     fn spawn(&self, n: usize) -> Result<(), String> {
         self.stop();
+        profile::forget();
         self.inner.borrow_mut().used = false;
         for i in 0..n {
-            let worker = Worker::new("./worker_loader.js")
-                .map_err(|e| format!("cannot start a worker: {e:?}"))?;
+            let url = if profile::on() {
+                "./worker_loader.js?profile=1"
+            } else {
+                "./worker_loader.js"
+            };
+            let worker = Worker::new(url).map_err(|e| format!("cannot start a worker: {e:?}"))?;
             let weak = Rc::downgrade(&self.inner);
             let dispatch = self.dispatch.clone();
             let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
@@ -270,6 +276,7 @@ impl Pool {
                 )
                 .into(),
             ),
+            ToPage::Profile { profile } => profile::heard(i, profile),
             ToPage::Crashed { message } => self.crashed(i, message),
             ToPage::Answer { id, answer } => self.answered(id, answer),
             // the first render is out: let the helpers start

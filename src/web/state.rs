@@ -13,6 +13,6 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        reduce(self, action)
+        crate::web::profile::reduce(|| reduce(self, action))
     }
 }

@@ -16,6 +16,7 @@ use crate::message::{gather_text, Answer, Command, Query, SharedBlob, ToPage, To
 use crate::session::Session;
 use crate::share::Share;
 use crate::web::blob_reader::{blob_reader, probe, Probe};
+use crate::web::profile;
 use crate::{dissect, Dissection, Event, Options};
 
 trait Source: Read + Seek {}
@@ -43,7 +44,14 @@ struct WorkerState {
 type Shared = Rc<RefCell<WorkerState>>;
 
 fn sink() -> impl FnMut(Event<'_>) {
-    |e: Event<'_>| update(Update::from_event(&e))
+    |e: Event<'_>| {
+        match e {
+            Event::LayerStarted { .. } => profile::layer_started(),
+            Event::LayerDone { .. } => profile::layer_done(),
+            _ => {}
+        }
+        update(Update::from_event(&e))
+    }
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -77,17 +85,25 @@ fn post_chunk(id: u32, bytes: &[u8]) {
 
 /// Posts one message to the page as JSON.
 fn post(message: &ToPage) {
-    match serde_json::to_string(message) {
-        Ok(s) => {
-            let _ = scope().post_message(&JsValue::from_str(&s));
-        }
-        Err(e) => web_sys::console::error_1(&format!("cannot encode a message: {e}").into()),
-    }
+    profile::with(|p| p.posts += 1);
+    profile::time(
+        |p| &mut p.post_ms,
+        || match serde_json::to_string(message) {
+            Ok(s) => {
+                let _ = scope().post_message(&JsValue::from_str(&s));
+            }
+            Err(e) => web_sys::console::error_1(&format!("cannot encode a message: {e}").into()),
+        },
+    )
 }
 
 /// Posts a helper's blobs as `{forward}`, for the page to hand to the
 /// gathering worker unread.
 fn post_forward(blobs: Vec<SharedBlob>) {
+    profile::time(|p| &mut p.forward_ms, || forward_now(blobs))
+}
+
+fn forward_now(blobs: Vec<SharedBlob>) {
     match gather_text(blobs) {
         Ok(text) => {
             let msg = js_sys::Object::new();
@@ -114,7 +130,10 @@ fn run(
         share,
         ..Options::default()
     };
-    let result = dissect(source, &opts, &mut sink());
+    let result = profile::time(
+        |p| &mut p.dissect_ms,
+        || dissect(source, &opts, &mut sink()),
+    );
     let d = match result {
         Ok(d) => d,
         Err(e) => {
@@ -139,6 +158,7 @@ fn run(
             .collect();
         post_memory();
         post_forward(blobs);
+        profile::report(post);
         return;
     }
     let source = match again() {
@@ -154,6 +174,7 @@ fn run(
         gathered(d, source)
     } else {
         post_memory();
+        profile::report(post);
         Held::Open {
             session: Session::new(d),
             source,
@@ -174,8 +195,12 @@ fn post_memory() {
 /// Finishes a shared dissection once no blob is missing.
 fn gathered(d: Dissection, source: Box<dyn Source>) -> Held {
     if d.missing().is_empty() {
-        let d = d.finish(&Options::default(), &mut sink());
+        let d = profile::time(
+            |p| &mut p.finish_ms,
+            || d.finish(&Options::default(), &mut sink()),
+        );
         post_memory();
+        profile::report(post);
         Held::Open {
             session: Session::new(d),
             source,
@@ -196,14 +221,17 @@ fn gather(state: &Shared, blobs: Option<Vec<SharedBlob>>) {
             mut dissection,
             mut source,
         }) => {
-            match blobs {
-                Some(blobs) => {
-                    for b in blobs {
-                        dissection.complete(b.blob, b.facts, b.entries);
+            profile::time(
+                |p| &mut p.merge_ms,
+                || match blobs {
+                    Some(blobs) => {
+                        for b in blobs {
+                            dissection.complete(b.blob, b.facts, b.entries);
+                        }
                     }
-                }
-                None => dissection.read_missing(&mut source, &mut sink()),
-            }
+                    None => dissection.read_missing(&mut source, &mut sink()),
+                },
+            );
             Some(gathered(dissection, source))
         }
         other => other,
@@ -249,6 +277,7 @@ fn open_url(url: String, state: &Shared) {
 /// One message from the page: a command (with the `Blob` it opens, if
 /// any), or a query.
 fn receive(text: &str, blob: Option<Blob>, state: &Shared) {
+    let started = profile::on().then(profile::now);
     let message: ToWorker = match serde_json::from_str(text) {
         Ok(m) => m,
         Err(e) => {
@@ -256,6 +285,16 @@ fn receive(text: &str, blob: Option<Blob>, state: &Shared) {
             return;
         }
     };
+    if let (
+        Some(t),
+        ToWorker::Command {
+            command: Command::Gather { .. },
+        },
+    ) = (started, &message)
+    {
+        // decoding a helper's blobs is part of the merge
+        profile::with(|p| p.merge_ms += profile::now() - t);
+    }
     match message {
         ToWorker::Command { command } => match (command, blob) {
             (Command::OpenBlob { share }, Some(blob)) => open_blob(blob, share, state),
@@ -306,5 +345,6 @@ pub fn start() {
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
+    profile::started();
     post(&ToPage::Ready);
 }
