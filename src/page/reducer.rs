@@ -1,0 +1,435 @@
+//! The reducer: every [`Action`] folded into a new [`State`], sharing what
+//! did not change with the old one.
+
+use std::rc::Rc;
+
+use super::*;
+use crate::layer::LayerFacts;
+use crate::message::{Answer, Update};
+
+#[derive(Debug, Clone, PartialEq)]
+/// What changes the state: the workers' news and the reader's choices.
+pub enum Action {
+    /// The page's URL parameters, at start.
+    Link(Params),
+    /// A file is being opened (from a URL when `src` is set).
+    Open {
+        /// The file's name.
+        name: String,
+        /// Its size, when known.
+        size: Option<u64>,
+        /// Its URL, when named by `?src=`.
+        src: Option<String>,
+        /// When (ms).
+        now: f64,
+    },
+    /// Bytes fetched of a URL the server would not serve in ranges.
+    Fetched {
+        /// Bytes fetched.
+        read: u64,
+        /// Bytes in all, when known.
+        total: Option<u64>,
+        /// When (ms).
+        now: f64,
+    },
+    /// How the gathering worker's dissection goes, and when (ms).
+    Update(Update, f64),
+    /// Progress from helper worker `i`, reading a share of the layers.
+    Helper(usize, Update),
+    /// These queries were asked of the gathering worker, with these numbers.
+    Asked(Vec<(u32, Query)>),
+    /// An answer to the query with this number.
+    Answer(u32, Answer),
+    /// Shows another image.
+    SelectImage(usize),
+    /// Browses a layer, or the merged tree.
+    SelectLayer(Option<usize>),
+    /// Shows a tab.
+    SelectTab(Tab),
+    /// A layer's files: the Files tab, showing that layer.
+    BrowseLayer(usize),
+    /// Orders the files tree.
+    Sort(Sort),
+    /// Shows only these changes.
+    Marks(Marks),
+    /// The search typed.
+    Query(String),
+    /// Opens or closes a directory of the files tree.
+    Toggle(String),
+    /// Shows a file's contents.
+    OpenFile(String),
+    /// Closes the file shown.
+    CloseFile,
+    /// The reader asked for the whole file shown.
+    DownloadFile,
+    /// Nothing can be read: why.
+    Failed(String),
+    /// The gathering worker died; every worker is ended.
+    Crashed(String),
+    /// The reader pressed Stop; every worker is ended.
+    Stopped,
+    /// Bytes of a download received so far.
+    Receiving(u64),
+    /// A download was offered to the reader.
+    Saved,
+    /// A download could not be offered: why.
+    SaveFailed(String),
+}
+
+/// The reducer: the state after `action`. The old state is left as it
+/// was; what did not change is shared with it.
+pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
+    let mut s = (*old).clone();
+    match action {
+        Action::Link(p) => {
+            s.embed = p.embed;
+            s.theme = p.theme.clone();
+            s.parent = p.parent.clone();
+            s.src = p.src.clone();
+            if let Some(t) = p.view {
+                s.tab = t;
+            }
+            s.deep = Some(Rc::new(p));
+        }
+        Action::Open {
+            name,
+            size,
+            src,
+            now,
+        } => s = old.opening(name, size, src, now),
+        Action::Fetched { read, total, now } => {
+            s.reading.read = read;
+            s.reading.total = total;
+            s.reading.now = now;
+        }
+        Action::Helper(..) | Action::Update(..) | Action::Answer(..) if s.ended() => {}
+        Action::Helper(i, update) => s.helper(i, update),
+        Action::Update(u, now) => s.update(u, now),
+        Action::Asked(asked) => Rc::make_mut(&mut s.pending).extend(asked),
+        Action::Answer(id, a) => s.answer(id, a),
+        Action::SelectImage(i) => {
+            s.image = i;
+            s.layer = None;
+            s.expanded = Rc::default();
+            s.search = None;
+            s.opened = None;
+        }
+        Action::SelectLayer(l) => {
+            s.layer = l;
+            s.expanded = Rc::default();
+            s.search = None;
+            s.opened = None;
+        }
+        Action::SelectTab(t) => s.tab = t,
+        Action::BrowseLayer(l) => {
+            s.layer = Some(l);
+            s.expanded = Rc::default();
+            s.search = None;
+            s.opened = None;
+            s.tab = Tab::Files;
+        }
+        Action::Sort(o) => {
+            s.sort = o;
+            s.listings = Rc::default();
+        }
+        Action::Marks(m) => {
+            s.marks = m;
+            s.listings = Rc::default();
+            s.search = None;
+        }
+        Action::Query(q) => {
+            if q.is_empty() {
+                s.search = None;
+            }
+            s.query = q;
+        }
+        Action::Toggle(dir) => {
+            let expanded = Rc::make_mut(&mut s.expanded);
+            if let Some(i) = expanded.iter().position(|d| *d == dir) {
+                expanded.remove(i);
+            } else {
+                expanded.push(dir);
+            }
+        }
+        Action::OpenFile(path) => s.opened = Some(Rc::new(Opened::new(path))),
+        Action::CloseFile => s.opened = None,
+        Action::DownloadFile => {
+            if let Some(o) = &mut s.opened {
+                let o = Rc::make_mut(o);
+                o.downloading = Some(0);
+                o.download_error = None;
+                o.progress = None;
+            }
+        }
+        Action::Failed(m) => {
+            s.phase = Phase::Error;
+            s.failure = Some(m);
+        }
+        Action::Crashed(why) => {
+            s.crashed = true;
+            s.failure = Some(why);
+            s.phase = Phase::Error;
+            if let Some(o) = &mut s.opened {
+                Rc::make_mut(o).downloading = None;
+            }
+        }
+        Action::Stopped => {
+            if s.phase == Phase::Loading {
+                s.phase = Phase::Stopped;
+                s.failure = Some("nothing more is read. Open another file to start again.".into());
+            }
+        }
+        Action::Receiving(n) => {
+            if let Some(o) = &mut s.opened {
+                let o = Rc::make_mut(o);
+                o.downloading = Some(n);
+                o.progress = None;
+            }
+        }
+        Action::Saved => {
+            if let Some(o) = &mut s.opened {
+                Rc::make_mut(o).downloading = None;
+            }
+        }
+        Action::SaveFailed(m) => {
+            if let Some(o) = &mut s.opened {
+                let o = Rc::make_mut(o);
+                o.downloading = None;
+                o.download_error = Some(m);
+            }
+        }
+    }
+    Rc::new(s)
+}
+
+impl State {
+    fn select_non_artifact(&mut self) {
+        if self.current().is_some_and(|i| i.is_artifact()) {
+            if let Some(i) = self.images.iter().position(|i| !i.is_artifact()) {
+                self.image = i;
+            }
+        }
+    }
+
+    fn count_blobs(&mut self) {
+        let mut blobs: Vec<usize> = self
+            .images
+            .iter()
+            .flat_map(|i| i.layers.iter().filter_map(|l| l.blob))
+            .collect();
+        blobs.sort_unstable();
+        blobs.dedup();
+        self.reading.blobs_total = blobs.len();
+    }
+
+    fn layer_done(&mut self, blob: usize, facts: LayerFacts) {
+        Rc::make_mut(&mut self.blobs).insert(blob, Rc::new(facts));
+        self.reading.blobs_done = self.blobs.len();
+    }
+
+    /// Opens what a deep link names, once the images are known.
+    fn follow(&mut self, deep: &Params) {
+        if let Some(i) = deep.pick_image(&self.images) {
+            self.image = i;
+        }
+        let layers = self.current().map_or(0, |i| i.layers.len());
+        self.layer = deep.layer.filter(|&l| l < layers);
+        if let Some(t) = deep.view {
+            self.tab = t;
+        }
+        if let Some(path) = &deep.path {
+            self.tab = deep.view.unwrap_or(Tab::Files);
+            let expanded = Rc::make_mut(&mut self.expanded);
+            let parts: Vec<&str> = path.split('/').collect();
+            for n in 1..parts.len() {
+                expanded.push(parts[..n].join("/"));
+            }
+            self.opened = Some(Rc::new(Opened::new(path.clone())));
+        }
+    }
+
+    fn update(&mut self, update: Update, now: f64) {
+        self.reading.now = now;
+        match update {
+            Update::Archive { archive } => self.archive = Some(Rc::new(archive)),
+            Update::Image { index, image } => {
+                if self.first_image_ms.is_none() {
+                    self.first_image_ms = Some(now - self.reading.started);
+                }
+                let image = Rc::new(*image);
+                let images = Rc::make_mut(&mut self.images);
+                if images.len() <= index {
+                    images.resize(index + 1, image.clone());
+                }
+                images[index] = image;
+                self.count_blobs();
+                self.select_non_artifact();
+            }
+            Update::LayerStarted { .. } => self.reading.blobs_started += 1,
+            Update::Progress {
+                read,
+                total,
+                inflated,
+            } => {
+                self.reading.read = read;
+                self.reading.total = total;
+                self.reading.inflated = inflated;
+            }
+            Update::LayerDone { blob, facts, .. } => self.layer_done(blob, facts),
+            Update::Problem { problem } => Rc::make_mut(&mut self.problems).push(problem),
+            Update::Finished { report } => {
+                // the final report carries every layer's facts
+                self.images = Rc::new(report.images.iter().cloned().map(Rc::new).collect());
+                self.archive = Some(Rc::new(report.archive.clone()));
+                self.problems = Rc::new(report.all_problems());
+                self.report = Some(Rc::new(*report));
+                self.count_blobs();
+                self.done_ms = Some(now - self.reading.started);
+                self.reading.read = self.reading.total.unwrap_or(self.reading.read);
+                if self.images.is_empty() {
+                    // finished, but nothing to show: never a silent "done"
+                    self.failure =
+                        Some("no image was found in this archive (see the problems below)".into());
+                    self.phase = Phase::Error;
+                    return;
+                }
+                self.phase = Phase::Done;
+                self.select_non_artifact();
+                if let Some(deep) = self.deep.take() {
+                    self.follow(&deep);
+                }
+            }
+            Update::Failed { message } => {
+                self.failure = Some(message);
+                self.phase = Phase::Error;
+            }
+        }
+    }
+
+    fn helper(&mut self, i: usize, update: Update) {
+        match update {
+            Update::LayerStarted { .. } => self.reading.blobs_started += 1,
+            Update::LayerDone { blob, facts, .. } => self.layer_done(blob, facts),
+            Update::Progress { read, inflated, .. } => {
+                let helpers = Rc::make_mut(&mut self.helpers);
+                helpers.insert(i, (read, inflated));
+                self.reading.helpers_read = helpers.values().map(|h| h.0).sum();
+                self.reading.helpers_inflated = helpers.values().map(|h| h.1).sum();
+            }
+            _ => {}
+        }
+    }
+
+    /// Changes the file shown, if it is `path`.
+    fn opened(&mut self, path: &str, change: impl FnOnce(&mut Opened)) {
+        if let Some(o) = self.opened.as_mut().filter(|o| o.path == path) {
+            change(Rc::make_mut(o));
+        }
+    }
+
+    /// Folds an answer into what it answers. An answer to a question no
+    /// longer asked (another sort, another search) is dropped.
+    fn answer(&mut self, id: u32, answer: Answer) {
+        let last = !matches!(answer, Answer::Progress { .. } | Answer::Chunk { .. });
+        let query = if last {
+            Rc::make_mut(&mut self.pending).remove(&id)
+        } else {
+            self.pending.get(&id).cloned()
+        };
+        let Some(query) = query else { return };
+        match (query, answer) {
+            (
+                Query::List {
+                    view,
+                    dir,
+                    sort,
+                    marks,
+                    ..
+                },
+                Answer::Rows { rows, total },
+            ) if sort == self.sort && marks == self.marks => {
+                let page = Rc::new(RowsPage { rows, total });
+                Rc::make_mut(&mut self.listings).insert((view, dir), page);
+            }
+            (
+                Query::Search {
+                    view, query, marks, ..
+                },
+                Answer::Found { rows, total },
+            ) if view == self.view() && query == self.query && marks == self.marks => {
+                let page = RowsPage { rows, total };
+                self.search = Some(Rc::new(Found { query, page }));
+            }
+            (
+                Query::Space { image, .. },
+                Answer::Space {
+                    largest,
+                    waste,
+                    stats,
+                },
+            ) => {
+                let space = Rc::new(Space {
+                    largest,
+                    waste,
+                    stats,
+                });
+                Rc::make_mut(&mut self.space).insert(image, space);
+            }
+            (Query::Read { path, .. }, Answer::Contents { size, bytes }) => {
+                self.opened(&path, |o| {
+                    o.size = size;
+                    o.bytes = Some(Rc::new(bytes));
+                    o.progress = None;
+                });
+            }
+            (
+                Query::Read { path, .. } | Query::Download { path, .. },
+                Answer::Progress { done, total },
+            ) => self.opened(&path, |o| o.progress = Some((done, total))),
+            (Query::Download { path, .. }, Answer::Downloaded { .. }) => {
+                self.opened(&path, |o| o.downloading = None)
+            }
+            (Query::Download { path, .. }, Answer::Error { message }) => self.opened(&path, |o| {
+                o.downloading = None;
+                o.download_error = Some(message);
+            }),
+            (Query::Read { path, .. }, Answer::Error { message }) => self.opened(&path, |o| {
+                if o.bytes.is_none() {
+                    o.error = Some(message);
+                    o.progress = None;
+                }
+            }),
+            // a listing, search or space that failed is not asked again
+            (query, Answer::Error { .. }) => Rc::make_mut(&mut self.refused).push(query),
+            _ => {}
+        }
+    }
+
+    /// What the page has when a file is being opened: the URL's settings
+    /// stay, everything about the last file goes.
+    fn opening(&self, name: String, size: Option<u64>, src: Option<String>, now: f64) -> State {
+        // a deep link belongs to the URL it came with
+        let deep = if src.is_some() {
+            self.deep.clone()
+        } else {
+            None
+        };
+        State {
+            phase: Phase::Loading,
+            file_name: Some(name),
+            reading: Reading {
+                started: now,
+                now,
+                total: size,
+                ..Reading::default()
+            },
+            tab: self.tab,
+            embed: self.embed,
+            theme: self.theme.clone(),
+            parent: self.parent.clone(),
+            src,
+            deep,
+            ..State::default()
+        }
+    }
+}
