@@ -38,12 +38,7 @@ fn ls_lines_equal_the_oracles() {
     let Some(dir) = common::fixtures() else {
         return;
     };
-    let mut oracles: Vec<_> = std::fs::read_dir(dir.join("oracles"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".tree.txt"))
-        .collect();
-    oracles.sort();
+    let oracles = common::oracle_files(&dir);
     assert!(!oracles.is_empty());
     for oracle in oracles {
         let name = oracle.file_name().unwrap().to_string_lossy().into_owned();

@@ -145,12 +145,7 @@ fn broken_archives_get_clean_problems() {
 #[test]
 fn merged_trees_match_the_oracles() {
     let Some(dir) = fixtures() else { return };
-    let mut oracles: Vec<_> = std::fs::read_dir(dir.join("oracles"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".tree.txt"))
-        .collect();
-    oracles.sort();
+    let oracles = common::oracle_files(&dir);
     assert_eq!(oracles.len(), 8, "expected 8 tree oracles");
     let mut failures = Vec::new();
     for oracle in &oracles {

@@ -38,6 +38,17 @@ pub fn fixtures() -> Option<PathBuf> {
     );
 }
 
+/// The oracle listings (`oracles/*.tree.txt`) of the corpus, sorted.
+pub fn oracle_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut oracles: Vec<_> = std::fs::read_dir(dir.join("oracles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".tree.txt"))
+        .collect();
+    oracles.sort();
+    oracles
+}
+
 /// The path of a fixture named in facts.json.
 pub fn fixture_path(dir: &std::path::Path, file: &str) -> PathBuf {
     for sub in ["upstream", "built"] {
