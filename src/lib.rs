@@ -36,6 +36,7 @@ mod problem;
 mod report;
 mod share;
 mod source;
+mod stream;
 mod tree;
 mod whiteout;
 
@@ -43,7 +44,7 @@ pub use config::{short_command, Config, HistoryStep};
 pub use contents::{read_file, FileRef, PREVIEW_BYTES};
 pub use decompress::ZstdFrames;
 pub use detect::Compression;
-pub use dissect::{dissect, dissect_stream, Blob, Dissection, Event, Options, Quiet, Sink};
+pub use dissect::{dissect, Blob, Dissection, Event, Options, Quiet, Sink};
 pub use entry::{Entry, Kind};
 pub use layer::{analyze, Counts, Expect, LayerFacts};
 pub use problem::{Code, Error, Location, Problem, Severity};
@@ -52,6 +53,7 @@ pub use report::{
 };
 pub use share::Share;
 pub use source::{Chunked, Ranges};
+pub use stream::dissect_stream;
 pub use tree::{write_layer_listing, write_line, Change, Node, Removal, Tree, Waste};
 pub use whiteout::Whiteout;
 

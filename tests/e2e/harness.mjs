@@ -592,8 +592,8 @@ export function serverAndBrowser(options = {}) {
 
 // ------------------------------------------------ archives built in tests
 
-/** A ustar header (sizes up to 8 GiB). */
-export function tarHeader(name, size, type = '0', mode = 0o644) {
+/** A ustar header (sizes up to 8 GiB), with a link target for links. */
+export function tarHeader(name, size, type = '0', mode = 0o644, linkname = '') {
   const h = Buffer.alloc(512);
   h.write(name, 0, 100, 'utf8');
   h.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
@@ -603,6 +603,7 @@ export function tarHeader(name, size, type = '0', mode = 0o644) {
   h.write('00000000000\0', 136);
   h.fill(0x20, 148, 156);
   h.write(type, 156);
+  h.write(linkname, 157, 100, 'utf8');
   h.write('ustar\0', 257);
   h.write('00', 263);
   let sum = 0;

@@ -46,32 +46,15 @@ const results = [];
 
 // ------------------------------------------------------------- (g) by hand
 
-/** A ustar header with a link name (h.tarHeader has none). */
-function header(name, size, type = '0', linkname = '') {
-  const b = Buffer.alloc(512);
-  b.write(name, 0, 100, 'utf8');
-  b.write(type === '5' ? '0000755\0' : '0000644\0', 100);
-  b.write('0000000\0', 108);
-  b.write('0000000\0', 116);
-  b.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  b.write('00000000000\0', 136);
-  b.fill(0x20, 148, 156);
-  b.write(type, 156);
-  b.write(linkname, 157, 100, 'utf8');
-  b.write('ustar\0', 257);
-  b.write('00', 263);
-  let sum = 0;
-  for (const x of b) sum += x;
-  b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return b;
-}
-
 /** A tar of [{ name, body, type?, link? }]. */
 function tar(members) {
   const parts = [];
   for (const m of members) {
     const body = Buffer.from(m.body ?? '');
-    parts.push(header(m.name, body.length, m.type ?? '0', m.link ?? ''), body);
+    parts.push(
+      h.tarHeader(m.name, body.length, m.type ?? '0', m.type === '5' ? 0o755 : 0o644, m.link ?? ''),
+      body,
+    );
     parts.push(Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));
