@@ -12,6 +12,7 @@
 //! can) before the next header.
 
 use std::io::{self, Read, Seek, SeekFrom};
+use std::rc::Rc;
 
 use crate::entry::Kind;
 use crate::limits::{limit, MAX_HEADER_RECORD_BYTES, MAX_PATH_BYTES, MAX_PATH_COMPONENTS};
@@ -87,6 +88,103 @@ impl<R: Read + Seek> Advance for Seeking<R> {
     }
 }
 
+/// A source its caller feeds in pieces, for a read driven from outside (a
+/// browser's asynchronous reads, several blobs read in step). A read or a
+/// skip past what was fed stops with [`io::ErrorKind::WouldBlock`] until
+/// more is fed or [`Fed::end`] is called; [`Headers::save`] and
+/// [`Headers::restore`] undo the header call it interrupted. Only bytes
+/// from `keep_from` (see [`Fed::feed`]) are held.
+#[derive(Debug, Default)]
+pub struct Fed {
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`.
+    start: u64,
+    pos: u64,
+    /// Bytes fed in all.
+    len: u64,
+    ended: bool,
+}
+
+fn would_block() -> io::Error {
+    io::Error::new(io::ErrorKind::WouldBlock, "more bytes are to be fed")
+}
+
+impl Fed {
+    /// Appends the next piece of the stream, holding only what lies at or
+    /// after stream offset `keep_from` (bytes before it are never read).
+    pub fn feed(&mut self, bytes: &[u8], keep_from: u64) {
+        let end = self.len + bytes.len() as u64;
+        let keep_from = keep_from.min(end);
+        if keep_from >= self.len {
+            // nothing held is wanted any more
+            self.buf.clear();
+            self.start = keep_from;
+            self.buf
+                .extend_from_slice(&bytes[(keep_from - self.len) as usize..]);
+        } else {
+            let drop = (keep_from.saturating_sub(self.start) as usize).min(self.buf.len());
+            self.buf.drain(..drop);
+            self.start += drop as u64;
+            self.buf.extend_from_slice(bytes);
+        }
+        self.len = end;
+    }
+
+    /// Says no more bytes will come: reads past the end now end cleanly.
+    pub fn end(&mut self) {
+        self.ended = true;
+    }
+
+    /// Moves the read position (back to a [`Saved::position`]).
+    pub fn seek_to(&mut self, pos: u64) {
+        self.pos = pos;
+    }
+
+    /// Bytes fed in all.
+    pub fn fed(&self) -> u64 {
+        self.len
+    }
+}
+
+impl Read for Fed {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.len || out.is_empty() {
+            return if self.ended || out.is_empty() {
+                Ok(0)
+            } else {
+                Err(would_block())
+            };
+        }
+        let Some(off) = self.pos.checked_sub(self.start) else {
+            return Err(io::Error::other(format!(
+                "offset {} was dropped (held from {})",
+                self.pos, self.start
+            )));
+        };
+        let off = off as usize;
+        let n = out.len().min(self.buf.len() - off);
+        out[..n].copy_from_slice(&self.buf[off..off + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Advance for Fed {
+    fn advance(&mut self, n: u64) -> io::Result<u64> {
+        let to = self.pos.saturating_add(n);
+        if to <= self.len {
+            self.pos = to;
+            Ok(n)
+        } else if self.ended {
+            let moved = self.len.saturating_sub(self.pos);
+            self.pos = self.len.max(self.pos);
+            Ok(moved)
+        } else {
+            Err(would_block())
+        }
+    }
+}
+
 /// One member, as the archive describes it once its long names and PAX
 /// records are applied. Paths are raw, not normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +222,7 @@ pub struct Header {
 /// The PAX keys the core uses; other keys are read past.
 const PAX_KEYS: [&[u8]; 6] = [b"path", b"linkpath", b"size", b"uid", b"gid", b"mtime"];
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Records {
     values: Vec<(&'static [u8], Vec<u8>)>,
     any: bool,
@@ -172,6 +270,28 @@ fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
+/// What [`Headers::save`] keeps.
+pub struct Saved {
+    pos: u64,
+    next: u64,
+    data_end: u64,
+    globals: Rc<Records>,
+    problems: usize,
+    ended: bool,
+}
+
+impl Saved {
+    /// Where the source stood.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// Where the next header starts: bytes before it are never read again.
+    pub fn next_header_at(&self) -> u64 {
+        self.next.max(self.pos)
+    }
+}
+
 /// Reads a tar stream's headers one member at a time.
 pub struct Headers<R> {
     inner: R,
@@ -181,7 +301,8 @@ pub struct Headers<R> {
     next: u64,
     /// Where the current member's content ends.
     data_end: u64,
-    globals: Records,
+    /// Shared with saved states, so saving costs no copy.
+    globals: Rc<Records>,
     /// Limits reached since the caller last took them.
     problems: Vec<Problem>,
     /// Set once the walk met a zero block (the end-of-archive marker).
@@ -196,7 +317,7 @@ impl<R: Advance> Headers<R> {
             pos: 0,
             next: 0,
             data_end: 0,
-            globals: Records::default(),
+            globals: Rc::default(),
             problems: Vec::new(),
             ended: false,
         }
@@ -205,6 +326,37 @@ impl<R: Advance> Headers<R> {
     /// Bytes of the stream consumed so far.
     pub fn position(&self) -> u64 {
         self.pos
+    }
+
+    /// The source.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The walk's state before a [`Headers::next_header`] call, so a call
+    /// that stops because a fed source has no more bytes yet
+    /// ([`io::ErrorKind::WouldBlock`]) can be undone and tried again once
+    /// more bytes are in ([`Headers::restore`]).
+    pub fn save(&self) -> Saved {
+        Saved {
+            pos: self.pos,
+            next: self.next,
+            data_end: self.data_end,
+            globals: self.globals.clone(),
+            problems: self.problems.len(),
+            ended: self.ended,
+        }
+    }
+
+    /// Undoes what happened since `saved` was taken; the source must be
+    /// moved back to [`Saved::position`] by the caller.
+    pub fn restore(&mut self, saved: Saved) {
+        self.pos = saved.pos;
+        self.next = saved.next;
+        self.data_end = saved.data_end;
+        self.globals = saved.globals;
+        self.problems.truncate(saved.problems);
+        self.ended = saved.ended;
     }
 
     /// The limits reached so far, taken.
@@ -385,7 +537,7 @@ impl<R: Advance> Headers<R> {
                         if flag == b'x' {
                             local.get_or_insert_with(Records::default).parse(&data);
                         } else {
-                            self.globals.parse(&data);
+                            Rc::make_mut(&mut self.globals).parse(&data);
                         }
                     }
                     if flag == b'x' {

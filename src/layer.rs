@@ -9,7 +9,7 @@ use crate::decompress::decoder;
 use crate::detect::{sniff, Compression, Sniffed};
 use crate::digest::{Algorithm, Digest, Hasher};
 use crate::entry::{normalize, Entry, Kind};
-use crate::headers::{Header, Headers, Stream};
+use crate::headers::{Advance, Fed, Header, Headers, Stream};
 use crate::limits::{limit, MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES};
 use crate::media_type;
 use crate::problem::{Code, Fault, Location, Problem};
@@ -270,77 +270,258 @@ fn walk<R: Read>(
     at: &dyn Fn(Option<u64>) -> Location,
 ) {
     let mut headers = Headers::new(Stream(&mut *plain));
-    let mut name_bytes: u64 = 0;
-    let mut full = false;
+    let mut walk = Walk::default();
     let result: io::Result<()> = (|| {
         while let Some(h) = headers.next_header()? {
-            if h.flag == b'g' {
-                continue;
-            }
-            let entry = to_entry(h);
-            count(&entry.entry, &mut facts.counts, entry.pax);
-            facts.entries += 1;
-            let hardlink = (entry.entry.kind == Kind::Hardlink)
-                .then_some(entry.raw_link.as_deref())
-                .flatten();
-            for (name, why) in [
-                unsafe_name(&entry.raw).map(|w| (&entry.raw[..], w)),
-                hardlink.and_then(|l| unsafe_name(l).map(|w| (l, w))),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                facts.problems.push(Problem::new(
-                    Fault::UnsafeName {
-                        name: String::from_utf8_lossy(name).into_owned(),
-                        why,
-                    },
-                    at(Some(entry.header_offset)).entry_path(&entry.raw),
-                ));
-            }
-            if entry.over_limit {
-                continue;
-            }
-            let e = entry.entry;
-            name_bytes += (e.path.len() + e.link.as_ref().map_or(0, Vec::len)) as u64;
-            if !full && (out.len() >= MAX_LAYER_ENTRIES || name_bytes > MAX_LAYER_NAME_BYTES) {
-                full = true;
-                let fault = if out.len() >= MAX_LAYER_ENTRIES {
-                    limit!(MAX_LAYER_ENTRIES, "the layer's entries")
-                } else {
-                    limit!(MAX_LAYER_NAME_BYTES, "the layer's entry names")
-                };
-                facts.problems.push(Problem::new(fault, at(Some(e.offset))));
-            }
-            if !full {
-                out.push(e);
-            }
+            walk.member(h, out, facts, at);
         }
         Ok(())
     })();
-    facts
-        .problems
-        .extend(headers.take_problems().into_iter().map(|mut p| {
-            p.location.digest = at(None).digest;
-            p
-        }));
-    match result {
-        Ok(()) => {
-            let pos = headers.position();
-            facts.has_eof_blocks = headers.second_zero_block();
-            if !facts.has_eof_blocks && facts.compression.is_some() && pos > 0 {
-                facts
-                    .problems
-                    .push(Problem::new(Fault::NoEndOfArchive, at(Some(pos))));
+    let decode_error = headers.get_mut().0.error.clone();
+    walk.end(&mut headers, result, &decode_error, facts, at);
+}
+
+/// What a layer's walk keeps between members: the one place the pull read
+/// ([`analyze`]) and the fed read ([`Feed`]) turn headers into entries.
+#[derive(Default)]
+struct Walk {
+    name_bytes: u64,
+    full: bool,
+}
+
+impl Walk {
+    /// Counts one member, checks its names, and keeps its entry within the
+    /// layer's budgets.
+    fn member(
+        &mut self,
+        h: Header,
+        out: &mut Vec<Entry>,
+        facts: &mut LayerFacts,
+        at: &dyn Fn(Option<u64>) -> Location,
+    ) {
+        if h.flag == b'g' {
+            return;
+        }
+        let entry = to_entry(h);
+        count(&entry.entry, &mut facts.counts, entry.pax);
+        facts.entries += 1;
+        let hardlink = (entry.entry.kind == Kind::Hardlink)
+            .then_some(entry.raw_link.as_deref())
+            .flatten();
+        for (name, why) in [
+            unsafe_name(&entry.raw).map(|w| (&entry.raw[..], w)),
+            hardlink.and_then(|l| unsafe_name(l).map(|w| (l, w))),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            facts.problems.push(Problem::new(
+                Fault::UnsafeName {
+                    name: String::from_utf8_lossy(name).into_owned(),
+                    why,
+                },
+                at(Some(entry.header_offset)).entry_path(&entry.raw),
+            ));
+        }
+        if entry.over_limit {
+            return;
+        }
+        let e = entry.entry;
+        self.name_bytes += (e.path.len() + e.link.as_ref().map_or(0, Vec::len)) as u64;
+        if !self.full && (out.len() >= MAX_LAYER_ENTRIES || self.name_bytes > MAX_LAYER_NAME_BYTES)
+        {
+            self.full = true;
+            let fault = if out.len() >= MAX_LAYER_ENTRIES {
+                limit!(MAX_LAYER_ENTRIES, "the layer's entries")
+            } else {
+                limit!(MAX_LAYER_NAME_BYTES, "the layer's entry names")
+            };
+            facts.problems.push(Problem::new(fault, at(Some(e.offset))));
+        }
+        if !self.full {
+            out.push(e);
+        }
+    }
+
+    /// Records how the walk ended: the header reader's problems, the
+    /// end-of-archive blocks, or the error that stopped it.
+    fn end<A: Advance>(
+        self,
+        headers: &mut Headers<A>,
+        result: io::Result<()>,
+        decode_error: &Option<String>,
+        facts: &mut LayerFacts,
+        at: &dyn Fn(Option<u64>) -> Location,
+    ) {
+        facts
+            .problems
+            .extend(headers.take_problems().into_iter().map(|mut p| {
+                p.location.digest = at(None).digest;
+                p
+            }));
+        match result {
+            Ok(()) => {
+                let pos = headers.position();
+                facts.has_eof_blocks = headers.second_zero_block();
+                if !facts.has_eof_blocks && facts.compression.is_some() && pos > 0 {
+                    facts
+                        .problems
+                        .push(Problem::new(Fault::NoEndOfArchive, at(Some(pos))));
+                }
+            }
+            Err(e) => {
+                let pos = headers.position();
+                let compression = facts.compression.unwrap_or(Compression::None);
+                push_read_problem(facts, compression, decode_error, &e, pos, at);
             }
         }
-        Err(e) => {
-            let pos = headers.position();
-            drop(headers);
-            let compression = facts.compression.unwrap_or(Compression::None);
-            let decode_error = plain.error.clone();
-            push_read_problem(facts, compression, &decode_error, &e, pos, at);
+    }
+}
+
+/// One uncompressed tar layer read from pieces its caller feeds, in order:
+/// the same facts and entries as [`analyze`] gives for the same bytes, for
+/// a caller that drives the reads itself (the browser's asynchronous
+/// reads) and hashes the blob elsewhere (several blobs at once). Only the bytes of a member's headers are held
+/// between pieces, never its content.
+pub struct Feed {
+    expect: Expect,
+    headers: Headers<Fed>,
+    walk: Option<Walk>,
+    /// Where the walk ended, once it has: what follows is not walked.
+    ended_at: Option<(u64, io::Result<()>)>,
+    keep_from: u64,
+    /// Bytes after the walk's end that were counted, not held.
+    unheld: u64,
+    facts: LayerFacts,
+    entries: Vec<Entry>,
+}
+
+impl Feed {
+    /// Starts a layer whose first bytes are `head` (at least 512 of them,
+    /// or the whole blob); `None` when the blob is not an uncompressed tar
+    /// layer hashed with sha256, which [`analyze`] reads instead.
+    pub fn new(expect: &Expect, head: &[u8]) -> Option<Feed> {
+        let layer = !expect
+            .media_type
+            .as_deref()
+            .is_some_and(|m| !media_type::is_layer(m));
+        let sha256 = expect
+            .digest
+            .as_ref()
+            .is_none_or(|d| d.algorithm() == Algorithm::Sha256);
+        if !(layer && sha256 && head.len() >= 512 && sniff(head) == Sniffed::Tar) {
+            return None;
         }
+        let mut facts = LayerFacts::empty();
+        facts.compression = Some(Compression::None);
+        Some(Feed {
+            expect: expect.clone(),
+            headers: Headers::new(Fed::default()),
+            walk: Some(Walk::default()),
+            ended_at: None,
+            keep_from: 0,
+            unheld: 0,
+            facts,
+            entries: Vec::new(),
+        })
+    }
+
+    /// Walks the next piece of the blob.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let fed = self.headers.get_mut();
+        match &self.ended_at {
+            // past the end of the walk only the block after it is read
+            Some((pos, _)) => {
+                let want = (pos + 512)
+                    .saturating_sub(fed.fed())
+                    .min(bytes.len() as u64);
+                fed.feed(&bytes[..want as usize], *pos);
+                self.unheld += bytes.len() as u64 - want;
+            }
+            None => {
+                fed.feed(bytes, self.keep_from);
+                self.step();
+            }
+        }
+    }
+
+    fn step(&mut self) {
+        let (Some(walk), None) = (self.walk.as_mut(), &self.ended_at) else {
+            return;
+        };
+        let digest = self.expect.digest.clone();
+        let at = |offset: Option<u64>| Location {
+            offset,
+            digest: digest.clone(),
+            ..Location::default()
+        };
+        loop {
+            let saved = self.headers.save();
+            match self.headers.next_header() {
+                Ok(Some(h)) => walk.member(h, &mut self.entries, &mut self.facts, &at),
+                Ok(None) => {
+                    self.ended_at = Some((self.headers.position(), Ok(())));
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.keep_from = saved.next_header_at();
+                    self.headers.get_mut().seek_to(saved.position());
+                    self.headers.restore(saved);
+                    break;
+                }
+                Err(e) => {
+                    self.ended_at = Some((self.headers.position(), Err(e)));
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Ends the blob, whose sha256 over every byte fed is `digest`, and
+    /// returns its facts and entries.
+    pub fn finish(mut self, digest: Digest) -> (LayerFacts, Vec<Entry>) {
+        self.headers.get_mut().end();
+        self.step();
+        let fed = self.headers.get_mut().fed();
+        let size = fed + self.unheld;
+        let digest_of = self.expect.digest.clone();
+        let at = |offset: Option<u64>| Location {
+            offset,
+            digest: digest_of.clone(),
+            ..Location::default()
+        };
+        let (pos, result) = self.ended_at.take().unwrap_or((fed, Ok(())));
+        if let Some(walk) = self.walk.take() {
+            if result.is_ok() {
+                // the zero block's position, for the second one to follow
+                self.headers.get_mut().seek_to(pos);
+            }
+            walk.end(&mut self.headers, result, &None, &mut self.facts, &at);
+        }
+        let mut facts = self.facts;
+        facts.size = size;
+        let mut entries = self.entries;
+        entries.shrink_to_fit();
+        facts.uncompressed_size = Some(size);
+        let loc = Location {
+            digest: self.expect.digest.clone(),
+            offset: Some(size),
+            ..Location::default()
+        };
+        let short = self.expect.size.is_some_and(|want| {
+            if want != size {
+                facts.problems.push(wrong_size(size, want, loc));
+            }
+            size < want
+        });
+        if !short {
+            facts.digest = Some(digest.clone());
+            facts.diff_id = Some(digest);
+        }
+        if facts.counts.files > 0 && entries.iter().any(|e| e.path == b"stargz.index.json") {
+            facts.estargz = true;
+        }
+        (facts, entries)
     }
 }
 

@@ -46,7 +46,7 @@ pub use decompress::ZstdFrames;
 pub use detect::Compression;
 pub use dissect::{dissect, Blob, Dissection, Event, Options, Quiet, Sink};
 pub use entry::{Entry, Kind};
-pub use layer::{analyze, Counts, Expect, LayerFacts};
+pub use layer::{analyze, Counts, Expect, Feed, LayerFacts};
 pub use problem::{Code, Error, Location, Problem, Severity};
 pub use report::{
     human, percent, ArchiveInfo, Document, FileStats, Format, Image, Layer, Platform, Report,
