@@ -11,8 +11,9 @@
 //! modules that build them are private.
 //!
 //! Public modules: [`digest`] (digests and checks), [`limits`] (every
-//! budget), [`media_type`] (every media-type rule), [`listing`] (rows for
-//! browsing a tree), [`sample`] (the sample archive); and the web worker's
+//! budget), [`media_type`] (every media-type rule), [`sha256x4`] (four
+//! SHA-256 streams at once, [`Sha256x4`]), [`listing`] (rows for browsing a
+//! tree), [`sample`] (the sample archive); and the web worker's
 //! protocol and state, [`message`], [`session`] and [`page`].
 
 #![deny(missing_docs)]
@@ -34,6 +35,7 @@ pub mod media_type;
 mod oci;
 mod problem;
 mod report;
+pub mod sha256x4;
 mod share;
 mod source;
 mod stream;
@@ -51,6 +53,7 @@ pub use problem::{Code, Error, Location, Problem, Severity};
 pub use report::{
     human, percent, ArchiveInfo, Document, FileStats, Format, Image, Layer, Platform, Report,
 };
+pub use sha256x4::Sha256x4;
 pub use share::Share;
 pub use source::{Chunked, Ranges};
 pub use stream::dissect_stream;

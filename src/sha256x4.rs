@@ -1,0 +1,488 @@
+//! Four SHA-256 streams at once.
+//!
+//! In the browser there is no SHA-NI, and hashing one stream with the
+//! portable code is the page's bottleneck. WebAssembly SIMD has 128-bit
+//! vectors of four 32-bit lanes, and SHA-256 works on 32-bit words, so four
+//! independent streams fit side by side: lane `j` of every vector holds
+//! stream `j`'s word. One pass of the rounds then hashes one 64-byte block
+//! of each of four streams (the multi-buffer technique of Intel's
+//! isa-l_crypto and minio/sha256-simd).
+//!
+//! [`compress4`] is the 4-lane compression: SIMD on `wasm32` with
+//! `simd128`, and elsewhere `sha2::compress256` per lane (which picks
+//! SHA-NI natively, so the CLI loses nothing). [`Sha256x4`] holds four
+//! independent hash streams, each with its own partial block and length,
+//! and feeds [`compress4`] as many blocks as the streams have in common.
+//!
+//! ```
+//! use layercake::Sha256x4;
+//! use sha2::{Digest, Sha256};
+//!
+//! let mut lanes = Sha256x4::new();
+//! // four streams, fed unequal lengths; lane 3 is idle for now
+//! lanes.update4([b"hello ", b"ab", b"", b""]);
+//! lanes.update4([b"world", b"c", b"", b""]);
+//! assert_eq!(lanes.finish(0), <[u8; 32]>::from(Sha256::digest(b"hello world")));
+//! // lane 0 starts a new stream while lane 1 goes on
+//! lanes.update4([b"x", b"", b"", b"y"]);
+//! assert_eq!(lanes.finish(1), <[u8; 32]>::from(Sha256::digest(b"abc")));
+//! assert_eq!(lanes.finish(0), <[u8; 32]>::from(Sha256::digest(b"x")));
+//! assert_eq!(lanes.finish(2), <[u8; 32]>::from(Sha256::digest(b"")));
+//! assert_eq!(lanes.finish(3), <[u8; 32]>::from(Sha256::digest(b"y")));
+//! ```
+
+/// How many streams run side by side.
+pub const LANES: usize = 4;
+
+/// The bytes of one SHA-256 block.
+pub const BLOCK: usize = 64;
+
+/// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
+pub const INITIAL_STATE: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// Run the 4-lane compression only when at least this many lanes have
+/// blocks to hash; with fewer, each lane is hashed on its own. The SIMD
+/// pass costs about as much as two scalar ones, so two busy lanes already
+/// gain (measured in headless Chromium, see the README).
+const MIN_SIMD_LANES: usize = 2;
+
+/// Hashes whole 64-byte blocks of four streams in lock step.
+///
+/// Lane `j` hashes the first `n` blocks of `blocks[j]` into `states[j]`,
+/// where `n` is the number of whole blocks in the shortest of the four
+/// slices; `n` is returned, and bytes past `n` blocks are left alone (so a
+/// slice need not be a whole number of blocks). A lane that should not
+/// move can be given another lane's blocks and a copy of a state.
+///
+/// On `wasm32` with `simd128` the four lanes share one vector pass; elsewhere
+/// each lane goes through `sha2::compress256` (SHA-NI where the CPU has it).
+pub fn compress4(states: &mut [[u32; 8]; LANES], blocks: [&[u8]; LANES]) -> usize {
+    let n = blocks.iter().map(|b| b.len() / BLOCK).min().unwrap_or(0);
+    if n == 0 {
+        return 0;
+    }
+    let blocks = blocks.map(|b| &b[..n * BLOCK]);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd::compress4(states, blocks);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    for (state, lane) in states.iter_mut().zip(blocks) {
+        compress1(state, lane);
+    }
+    n
+}
+
+/// Hashes the whole 64-byte blocks of `blocks` into `state`, one stream on
+/// its own, with `sha2::compress256`; a trailing partial block is left
+/// alone.
+pub fn compress1(state: &mut [u32; 8], blocks: &[u8]) {
+    use sha2::digest::generic_array::GenericArray;
+    for block in blocks.chunks_exact(BLOCK) {
+        sha2::compress256(
+            state,
+            core::slice::from_ref(GenericArray::from_slice(block)),
+        );
+    }
+}
+
+/// One hash stream: its state, its buffered partial block and its length.
+#[derive(Clone, Copy)]
+struct Stream {
+    /// Bytes fed so far.
+    len: u64,
+    /// The partial block not hashed yet: `buf[..buffered]`.
+    buffered: usize,
+}
+
+/// Four independent SHA-256 streams, hashed four at a time where they can.
+///
+/// [`update4`](Sha256x4::update4) feeds each stream its next bytes (any
+/// lengths, empty for an idle lane): the whole blocks the busy lanes have
+/// in common go through the 4-lane [`compress4`], the rest lane by lane.
+/// [`finish`](Sha256x4::finish) pads one lane, returns its digest and resets
+/// it, so a new stream can start there while the others go on. Feeding
+/// four equal slices whose length is a multiple of 64 (the worker's 4 MiB
+/// reads) hashes every byte in the 4-lane pass, straight from the slices:
+/// only a partial block is ever copied, and nothing allocates.
+#[derive(Clone)]
+pub struct Sha256x4 {
+    states: [[u32; 8]; LANES],
+    bufs: [[u8; BLOCK]; LANES],
+    streams: [Stream; LANES],
+}
+
+impl Default for Sha256x4 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Sha256x4 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sha256x4")
+            .field("lens", &self.streams.map(|s| s.len))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sha256x4 {
+    /// Four empty streams.
+    pub fn new() -> Self {
+        Sha256x4 {
+            states: [INITIAL_STATE; LANES],
+            bufs: [[0; BLOCK]; LANES],
+            streams: [Stream {
+                len: 0,
+                buffered: 0,
+            }; LANES],
+        }
+    }
+
+    /// The bytes fed to lane `lane` since it was last finished.
+    ///
+    /// # Panics
+    ///
+    /// If `lane >= LANES`.
+    pub fn len(&self, lane: usize) -> u64 {
+        self.streams[lane].len
+    }
+
+    /// Whether lane `lane` has been fed nothing since it was last finished.
+    ///
+    /// # Panics
+    ///
+    /// If `lane >= LANES`.
+    pub fn is_empty(&self, lane: usize) -> bool {
+        self.len(lane) == 0
+    }
+
+    /// Feeds `inputs[j]` to lane `j`, for each of the four lanes at once.
+    ///
+    /// Lengths may differ and any may be empty. Whole blocks that at least
+    /// two lanes have are hashed in the 4-lane pass; the rest lane by lane,
+    /// and a trailing partial block is kept for the next call.
+    pub fn update4(&mut self, inputs: [&[u8]; LANES]) {
+        let mut rest = inputs;
+        for (lane, input) in rest.iter_mut().enumerate() {
+            self.streams[lane].len = self.streams[lane].len.wrapping_add(input.len() as u64);
+        }
+
+        // Top up partial blocks; a lane whose buffer fills has one block
+        // pending in `bufs`.
+        let mut pending = [false; LANES];
+        for lane in 0..LANES {
+            let buffered = self.streams[lane].buffered;
+            if buffered == 0 {
+                continue;
+            }
+            let take = (BLOCK - buffered).min(rest[lane].len());
+            let (head, tail) = rest[lane].split_at(take);
+            self.bufs[lane][buffered..buffered + take].copy_from_slice(head);
+            rest[lane] = tail;
+            self.streams[lane].buffered = buffered + take;
+            pending[lane] = buffered + take == BLOCK;
+        }
+        if pending.iter().any(|&p| p) {
+            let bufs = self.bufs;
+            let blocks: [&[u8]; LANES] = std::array::from_fn(|lane| &bufs[lane][..]);
+            self.hash_blocks(pending, blocks);
+            for lane in 0..LANES {
+                if pending[lane] {
+                    self.streams[lane].buffered = 0;
+                }
+            }
+        }
+
+        // The whole blocks straight from the inputs: rounds of as many
+        // blocks as the busy lanes have in common.
+        loop {
+            let counts = rest.map(|r| r.len() / BLOCK);
+            let busy = counts.map(|c| c > 0);
+            let Some(common) = counts.iter().copied().filter(|&c| c > 0).min() else {
+                break;
+            };
+            let mut blocks = rest;
+            for lane in 0..LANES {
+                if busy[lane] {
+                    let (head, tail) = rest[lane].split_at(common * BLOCK);
+                    blocks[lane] = head;
+                    rest[lane] = tail;
+                }
+            }
+            self.hash_blocks(busy, blocks);
+        }
+
+        // What is left is less than a block in each lane: keep it.
+        for lane in 0..LANES {
+            let tail = rest[lane];
+            if !tail.is_empty() {
+                let buffered = self.streams[lane].buffered;
+                self.bufs[lane][buffered..buffered + tail.len()].copy_from_slice(tail);
+                self.streams[lane].buffered = buffered + tail.len();
+            }
+        }
+    }
+
+    /// Feeds `data` to lane `lane` alone (the others stay as they are).
+    ///
+    /// # Panics
+    ///
+    /// If `lane >= LANES`.
+    pub fn update(&mut self, lane: usize, data: &[u8]) {
+        let mut inputs: [&[u8]; LANES] = [&[]; LANES];
+        inputs[lane] = data;
+        self.update4(inputs);
+    }
+
+    /// Pads lane `lane`'s stream, returns its SHA-256 and resets the lane
+    /// to an empty stream; the other lanes are not touched.
+    ///
+    /// # Panics
+    ///
+    /// If `lane >= LANES`.
+    pub fn finish(&mut self, lane: usize) -> [u8; 32] {
+        let Stream { len, buffered } = self.streams[lane];
+        let mut tail = [0u8; 2 * BLOCK];
+        tail[..buffered].copy_from_slice(&self.bufs[lane][..buffered]);
+        tail[buffered] = 0x80;
+        let end = if buffered < BLOCK - 8 {
+            BLOCK
+        } else {
+            2 * BLOCK
+        };
+        tail[end - 8..end].copy_from_slice(&len.wrapping_mul(8).to_be_bytes());
+        let mut state = self.states[lane];
+        compress1(&mut state, &tail[..end]);
+
+        self.states[lane] = INITIAL_STATE;
+        self.streams[lane] = Stream {
+            len: 0,
+            buffered: 0,
+        };
+        let mut digest = [0u8; 32];
+        for (out, word) in digest.chunks_exact_mut(4).zip(state) {
+            out.copy_from_slice(&word.to_be_bytes());
+        }
+        digest
+    }
+
+    /// Hashes `blocks[j]` (whole blocks, the same count in every busy lane)
+    /// into lane `j` for each busy lane: four at a time when enough lanes
+    /// are busy, else one by one.
+    fn hash_blocks(&mut self, busy: [bool; LANES], blocks: [&[u8]; LANES]) {
+        let active = busy.iter().filter(|&&b| b).count();
+        if active < MIN_SIMD_LANES {
+            for lane in 0..LANES {
+                if busy[lane] {
+                    compress1(&mut self.states[lane], blocks[lane]);
+                }
+            }
+            return;
+        }
+        // Idle lanes run on a busy lane's blocks, and their results are
+        // dropped.
+        let Some(filler) = busy.iter().position(|&b| b) else {
+            return;
+        };
+        let mut states = self.states;
+        let blocks = std::array::from_fn(|lane| {
+            if busy[lane] {
+                blocks[lane]
+            } else {
+                blocks[filler]
+            }
+        });
+        compress4(&mut states, blocks);
+        for lane in 0..LANES {
+            if busy[lane] {
+                self.states[lane] = states[lane];
+            }
+        }
+    }
+}
+
+/// The SHA-256 of each of four messages, hashed together.
+pub fn digest4(messages: [&[u8]; LANES]) -> [[u8; 32]; LANES] {
+    let mut lanes = Sha256x4::new();
+    lanes.update4(messages);
+    std::array::from_fn(|lane| lanes.finish(lane))
+}
+
+/// SHA-256's round constants (FIPS 180-4, 4.2.2).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+const K: [u32; 64] = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
+
+/// The 4-lane compression in WebAssembly SIMD: lane `j` of each `v128`
+/// holds stream `j`'s word.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    use core::arch::wasm32::*;
+
+    use super::{BLOCK, K, LANES};
+
+    /// Rotates each 32-bit lane right by `N` bits (wasm SIMD has no rotate).
+    #[inline(always)]
+    fn rotr<const N: u32>(x: v128) -> v128 {
+        v128_or(u32x4_shr(x, N), u32x4_shl(x, 32 - N))
+    }
+
+    #[inline(always)]
+    fn add(a: v128, b: v128) -> v128 {
+        u32x4_add(a, b)
+    }
+
+    /// Σ0 and Σ1 of the rounds, σ0 and σ1 of the message schedule.
+    #[inline(always)]
+    fn big_sigma0(a: v128) -> v128 {
+        v128_xor(v128_xor(rotr::<2>(a), rotr::<13>(a)), rotr::<22>(a))
+    }
+    #[inline(always)]
+    fn big_sigma1(e: v128) -> v128 {
+        v128_xor(v128_xor(rotr::<6>(e), rotr::<11>(e)), rotr::<25>(e))
+    }
+    #[inline(always)]
+    fn small_sigma0(w: v128) -> v128 {
+        v128_xor(v128_xor(rotr::<7>(w), rotr::<18>(w)), u32x4_shr(w, 3))
+    }
+    #[inline(always)]
+    fn small_sigma1(w: v128) -> v128 {
+        v128_xor(v128_xor(rotr::<17>(w), rotr::<19>(w)), u32x4_shr(w, 10))
+    }
+
+    /// Loads 16 bytes, as four big-endian words.
+    #[inline(always)]
+    fn load_be(bytes: &[u8; 16]) -> v128 {
+        // SAFETY: `bytes` is 16 readable bytes, and v128_load has no
+        // alignment requirement.
+        let x = unsafe { v128_load(bytes.as_ptr().cast::<v128>()) };
+        i8x16_shuffle::<3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12>(x, x)
+    }
+
+    /// Words `4q..4q+4` of each lane's block, transposed so that vector `i`
+    /// holds word `4q+i` of lanes 0, 1, 2, 3.
+    #[inline(always)]
+    fn words4(blocks: [&[u8; BLOCK]; LANES], q: usize) -> [v128; 4] {
+        let part = |lane: usize| -> &[u8; 16] {
+            let b: &[u8; BLOCK] = blocks[lane];
+            b[16 * q..16 * q + 16].try_into().unwrap_or(&[0; 16])
+        };
+        let (a, b, c, d) = (
+            load_be(part(0)),
+            load_be(part(1)),
+            load_be(part(2)),
+            load_be(part(3)),
+        );
+        let ab_lo = i32x4_shuffle::<0, 4, 1, 5>(a, b);
+        let ab_hi = i32x4_shuffle::<2, 6, 3, 7>(a, b);
+        let cd_lo = i32x4_shuffle::<0, 4, 1, 5>(c, d);
+        let cd_hi = i32x4_shuffle::<2, 6, 3, 7>(c, d);
+        [
+            i32x4_shuffle::<0, 1, 4, 5>(ab_lo, cd_lo),
+            i32x4_shuffle::<2, 3, 6, 7>(ab_lo, cd_lo),
+            i32x4_shuffle::<0, 1, 4, 5>(ab_hi, cd_hi),
+            i32x4_shuffle::<2, 3, 6, 7>(ab_hi, cd_hi),
+        ]
+    }
+
+    /// One round on the working variables, `kw` being the round's constant
+    /// plus its schedule word.
+    macro_rules! round {
+        ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $kw:expr) => {
+            // Ch(e, f, g) = (e & f) ^ (!e & g); Maj(a, b, c) takes c where
+            // a and b differ, else a.
+            let t1 = add(
+                add($h, big_sigma1($e)),
+                add(v128_bitselect($f, $g, $e), $kw),
+            );
+            let t2 = add(big_sigma0($a), v128_bitselect($c, $b, v128_xor($a, $b)));
+            $d = add($d, t1);
+            $h = add(t1, t2);
+        };
+    }
+
+    /// Sixteen rounds starting at round `16 * r`, on the working
+    /// variables `a`..`h` and the schedule `w` (whose entries are the words
+    /// of those rounds).
+    macro_rules! rounds16 {
+        ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $w:ident, $r:expr) => {
+            let k = |i: usize| add(u32x4_splat(K[16 * $r + i]), $w[i]);
+            round!($a, $b, $c, $d, $e, $f, $g, $h, k(0));
+            round!($h, $a, $b, $c, $d, $e, $f, $g, k(1));
+            round!($g, $h, $a, $b, $c, $d, $e, $f, k(2));
+            round!($f, $g, $h, $a, $b, $c, $d, $e, k(3));
+            round!($e, $f, $g, $h, $a, $b, $c, $d, k(4));
+            round!($d, $e, $f, $g, $h, $a, $b, $c, k(5));
+            round!($c, $d, $e, $f, $g, $h, $a, $b, k(6));
+            round!($b, $c, $d, $e, $f, $g, $h, $a, k(7));
+            round!($a, $b, $c, $d, $e, $f, $g, $h, k(8));
+            round!($h, $a, $b, $c, $d, $e, $f, $g, k(9));
+            round!($g, $h, $a, $b, $c, $d, $e, $f, k(10));
+            round!($f, $g, $h, $a, $b, $c, $d, $e, k(11));
+            round!($e, $f, $g, $h, $a, $b, $c, $d, k(12));
+            round!($d, $e, $f, $g, $h, $a, $b, $c, k(13));
+            round!($c, $d, $e, $f, $g, $h, $a, $b, k(14));
+            round!($b, $c, $d, $e, $f, $g, $h, $a, k(15));
+        };
+    }
+
+    /// The next sixteen words of the message schedule, in place.
+    #[inline(always)]
+    fn schedule16(w: &mut [v128; 16]) {
+        for i in 0..16 {
+            w[i] = add(
+                add(w[i], small_sigma1(w[(i + 14) % 16])),
+                add(w[(i + 9) % 16], small_sigma0(w[(i + 1) % 16])),
+            );
+        }
+    }
+
+    /// A chunk of `chunks_exact(BLOCK)` as the array it is.
+    #[inline(always)]
+    fn as_block(chunk: &[u8]) -> &[u8; BLOCK] {
+        chunk.try_into().unwrap_or(&[0; BLOCK])
+    }
+
+    /// Hashes every whole block of `blocks[j]` into `states[j]`; the four
+    /// slices hold the same number of whole blocks.
+    pub(super) fn compress4(states: &mut [[u32; 8]; LANES], blocks: [&[u8]; LANES]) {
+        let mut s: [v128; 8] =
+            core::array::from_fn(|i| u32x4(states[0][i], states[1][i], states[2][i], states[3][i]));
+        let [l0, l1, l2, l3] = blocks.map(|b| b.chunks_exact(BLOCK));
+        for (((b0, b1), b2), b3) in l0.zip(l1).zip(l2).zip(l3) {
+            let lanes = [as_block(b0), as_block(b1), as_block(b2), as_block(b3)];
+            let mut w = [u32x4_splat(0); 16];
+            for q in 0..4 {
+                let [w0, w1, w2, w3] = words4(lanes, q);
+                w[4 * q] = w0;
+                w[4 * q + 1] = w1;
+                w[4 * q + 2] = w2;
+                w[4 * q + 3] = w3;
+            }
+            let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = s;
+            rounds16!(a, b, c, d, e, f, g, h, w, 0);
+            for r in 1..4 {
+                schedule16(&mut w);
+                rounds16!(a, b, c, d, e, f, g, h, w, r);
+            }
+            for (si, vi) in s.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+                *si = add(*si, vi);
+            }
+        }
+        for (i, si) in s.iter().enumerate() {
+            states[0][i] = u32x4_extract_lane::<0>(*si);
+            states[1][i] = u32x4_extract_lane::<1>(*si);
+            states[2][i] = u32x4_extract_lane::<2>(*si);
+            states[3][i] = u32x4_extract_lane::<3>(*si);
+        }
+    }
+}
