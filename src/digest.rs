@@ -95,6 +95,14 @@ impl Digest {
         format!("sha256:{hex}").parse()
     }
 
+    /// A sha256 digest computed elsewhere (by [`crate::Sha256x4`]).
+    pub fn sha256_from_bytes(bytes: [u8; 32]) -> Digest {
+        Digest {
+            algorithm: Algorithm::Sha256,
+            hex: to_hex(&bytes),
+        }
+    }
+
     /// The sha256 digest of `bytes`.
     pub fn sha256_of(bytes: &[u8]) -> Digest {
         let mut h = Hasher::new(Algorithm::Sha256);

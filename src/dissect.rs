@@ -103,6 +103,13 @@ pub struct Options {
     /// open until the other shares' blobs are added with
     /// [`Dissection::complete`] and [`Dissection::finish`] is called.
     pub share: Option<Share>,
+    /// Read the layer blobs (of the share, if one is given). When false,
+    /// a seekable archive's images are found and its blobs left unread,
+    /// for the caller to read ([`crate::Batch`], [`Dissection::read_blobs`])
+    /// and add with [`Dissection::complete`] before [`Dissection::finish`];
+    /// a compressed archive is read in one pass (and finished) whatever
+    /// this says.
+    pub read_layers: bool,
 }
 
 impl Default for Options {
@@ -111,6 +118,7 @@ impl Default for Options {
             keep_entries: true,
             progress_step: 4 << 20,
             share: None,
+            read_layers: true,
         }
     }
 }
@@ -292,10 +300,10 @@ pub fn dissect<R: Read + Seek>(
     let mut keep = Keep::new(opts.keep_entries);
     for (b, path) in paths.iter().enumerate() {
         let m = member_at(&index, path);
-        if owners
+        let theirs = owners
             .as_ref()
-            .is_some_and(|(mine, owner)| owner[b] != *mine)
-        {
+            .is_some_and(|(mine, owner)| owner[b] != *mine);
+        if theirs || !opts.read_layers {
             // another reader's share
             blobs.push(Blob {
                 path: path.clone(),
@@ -420,8 +428,10 @@ pub(crate) fn close(
     sink: &mut dyn Sink,
 ) -> Result<Dissection, Error> {
     progress.tick(sink, true);
+    // blobs left for the caller (a seekable read asked not to read them)
+    let deferred = !opts.read_layers && report.archive.seekable;
     let d = Dissection { report, blobs };
-    if opts.share.is_some() {
+    if opts.share.is_some() || deferred {
         return Ok(d);
     }
     Ok(d.finish(opts, sink))

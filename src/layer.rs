@@ -401,7 +401,10 @@ impl Feed {
     /// or the whole blob); `None` when the blob is not an uncompressed tar
     /// layer hashed with sha256, which [`analyze`] reads instead.
     pub fn new(expect: &Expect, head: &[u8]) -> Option<Feed> {
-        let layer = expect.media_type.as_deref().is_none_or(media_type::is_layer);
+        let layer = expect
+            .media_type
+            .as_deref()
+            .is_none_or(media_type::is_layer);
         let sha256 = expect
             .digest
             .as_ref()

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod archive;
+mod batch;
 mod config;
 mod contents;
 mod decompress;
@@ -42,6 +43,7 @@ mod stream;
 mod tree;
 mod whiteout;
 
+pub use batch::{Batch, Outcome, Want};
 pub use config::{short_command, Config, HistoryStep};
 pub use contents::{read_file, FileRef, PREVIEW_BYTES};
 pub use decompress::ZstdFrames;

@@ -69,10 +69,28 @@ impl Dissection {
         }
     }
 
+    /// The blobs `share` reads: the same deal every reader computes.
+    pub fn share_blobs(&self, share: Option<Share>) -> Vec<usize> {
+        let sizes: Vec<u64> = self.blobs.iter().map(|b| b.size).collect();
+        let owner = share.map(|s| (s.index, Share::deal(s.of, &sizes)));
+        (0..self.blobs.len())
+            .filter(|&b| owner.as_ref().is_none_or(|(mine, o)| o[b] == *mine))
+            .collect()
+    }
+
     /// Reads the blobs no share has delivered, from `src` (the same archive).
-    pub fn read_missing<R: Read + Seek>(&mut self, mut src: R, sink: &mut dyn Sink) {
+    pub fn read_missing<R: Read + Seek>(&mut self, src: R, sink: &mut dyn Sink) {
+        let missing = self.missing();
+        self.read_blobs(src, &missing, sink);
+    }
+
+    /// Reads `blobs` from `src` (the same archive), one at a time.
+    pub fn read_blobs<R: Read + Seek>(&mut self, mut src: R, blobs: &[usize], sink: &mut dyn Sink) {
         let mut keep = Keep::new(true);
-        for b in self.missing() {
+        for &b in blobs {
+            if b >= self.blobs.len() {
+                continue;
+            }
             let expect = expectation(&self.report, b);
             let m = self.blobs[b].member();
             let read = read_at(&mut src, &m, &expect, None);
