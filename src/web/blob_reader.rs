@@ -64,10 +64,15 @@ impl BlobSource {
 
 pub type BlobReader = Chunked<BlobSource>;
 
+/// A Blob (or File) as a range source, for reads of whole pieces.
+pub fn blob_source(blob: Blob) -> io::Result<BlobSource> {
+    let reader = FileReaderSync::new().map_err(js_err)?;
+    Ok(BlobSource { blob, reader })
+}
+
 /// Reads a Blob (or File) in 4 MiB slices.
 pub fn blob_reader(blob: Blob) -> io::Result<BlobReader> {
-    let reader = FileReaderSync::new().map_err(js_err)?;
-    Ok(Chunked::new(BlobSource { blob, reader }, CHUNK))
+    Ok(Chunked::new(blob_source(blob)?, CHUNK))
 }
 
 /// A URL whose server answers Range requests.

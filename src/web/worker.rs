@@ -15,9 +15,11 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 use crate::message::{gather_text, Answer, Command, Query, SharedBlob, ToPage, ToWorker, Update};
 use crate::session::Session;
 use crate::share::Share;
-use crate::web::blob_reader::{blob_reader, probe, Probe};
+use crate::sha256x4::LANES;
+use crate::source::Ranges;
+use crate::web::blob_reader::{blob_reader, blob_source, probe, Probe, CHUNK};
 use crate::web::profile;
-use crate::{dissect, Dissection, Event, Options};
+use crate::{dissect, Batch, Dissection, Event, Options, Outcome};
 
 trait Source: Read + Seek {}
 impl<T: Read + Seek> Source for T {}
@@ -116,25 +118,88 @@ fn forward_now(blobs: Vec<SharedBlob>) {
     }
 }
 
+/// Reads this reader's layer blobs: four at a time through a [`Batch`]
+/// (uncompressed layers, hashed in step), then those it declines one at a
+/// time from `source`.
+fn read_layers(
+    d: &mut Dissection,
+    share: Option<Share>,
+    ranges: &mut dyn Ranges,
+    source: &mut dyn Source,
+) {
+    let mine = d.share_blobs(share);
+    let total = d.report.archive.size;
+    let mut batch = Batch::new(d, &mine, CHUNK, total, Options::default().progress_step);
+    let mut bufs: [Vec<u8>; LANES] = Default::default();
+    let mut declined = Vec::new();
+    let mut events = batch_sink();
+    loop {
+        let wants = batch.wants(&mut events);
+        let mut errors: [Option<String>; LANES] = Default::default();
+        for w in &wants {
+            if let Err(e) = ranges.fetch(w.start, w.end, &mut bufs[w.lane]) {
+                errors[w.lane] = Some(e.to_string());
+            }
+        }
+        let pieces = wants
+            .iter()
+            .map(|w| {
+                let piece = match errors[w.lane].take() {
+                    Some(e) => Err(e),
+                    None => Ok(bufs[w.lane].as_slice()),
+                };
+                (w.lane, piece)
+            })
+            .collect();
+        let outcomes = profile::time(|p| &mut p.analyze_ms, || batch.take(pieces, &mut events));
+        for o in outcomes {
+            match o {
+                Outcome::Read {
+                    blob,
+                    facts,
+                    entries,
+                } => {
+                    profile::with(|p| p.layers += 1);
+                    d.complete(blob, *facts, entries)
+                }
+                Outcome::Declined { blob } => declined.push(blob),
+            }
+        }
+        if wants.is_empty() {
+            break;
+        }
+    }
+    d.read_blobs(source, &declined, &mut sink());
+}
+
+/// The sink for a batch's events: several layers are read at once, so the
+/// profile times the batch's steps, not each layer.
+fn batch_sink() -> impl FnMut(Event<'_>) {
+    |e: Event<'_>| update(Update::from_event(&e))
+}
+
 /// Dissects `source`, posting events, and keeps the session for requests;
-/// `again` opens a second reader for reading files later. A helper (a
-/// share other than the first) posts the blobs it read and keeps nothing.
+/// `again` opens a second reader for reading files later, and `ranges`
+/// (when given) reads the layer blobs in whole pieces. A helper (a share
+/// other than the first) posts the blobs it read and keeps nothing.
 fn run(
     source: Box<dyn Source>,
     share: Option<Share>,
+    ranges: Option<&mut dyn Ranges>,
     again: impl FnOnce() -> std::io::Result<Box<dyn Source>>,
     state: &Shared,
 ) {
     state.borrow_mut().held = None;
     let opts = Options {
         share,
+        read_layers: ranges.is_none(),
         ..Options::default()
     };
     let result = profile::time(
         |p| &mut p.dissect_ms,
         || dissect(source, &opts, &mut sink()),
     );
-    let d = match result {
+    let mut d = match result {
         Ok(d) => d,
         Err(e) => {
             update(Update::Failed {
@@ -143,6 +208,30 @@ fn run(
             return;
         }
     };
+    let mut again = Some(again);
+    let mut reopened = None;
+    if let (Some(ranges), true) = (ranges, !opts.read_layers && d.report.archive.seekable) {
+        let mut source = match again.take().map(|f| f()) {
+            Some(Ok(s)) => s,
+            _ => {
+                update(Update::Failed {
+                    message: "cannot read the file again".into(),
+                });
+                return;
+            }
+        };
+        profile::time(
+            |p| &mut p.dissect_ms,
+            || read_layers(&mut d, share, ranges, &mut source),
+        );
+        if share.is_none() {
+            d = profile::time(
+                |p| &mut p.finish_ms,
+                || d.finish(&Options::default(), &mut sink()),
+            );
+        }
+        reopened = Some(source);
+    }
     if share.is_some_and(|s| s.index > 0) {
         let blobs = d
             .blobs
@@ -161,11 +250,12 @@ fn run(
         profile::report(post);
         return;
     }
-    let source = match again() {
-        Ok(s) => s,
-        Err(e) => {
+    let source = match reopened.map(Ok).or_else(|| again.take().map(|f| f())) {
+        Some(Ok(s)) => s,
+        other => {
+            let e = other.and_then(Result::err).map(|e| e.to_string());
             update(Update::Failed {
-                message: format!("cannot read the file again: {e}"),
+                message: format!("cannot read the file again: {}", e.unwrap_or_default()),
             });
             return;
         }
@@ -240,10 +330,12 @@ fn gather(state: &Shared, blobs: Option<Vec<SharedBlob>>) {
 }
 
 fn open_blob(blob: Blob, share: Option<Share>, state: &Shared) {
+    let mut ranges = blob_source(blob.clone()).ok();
     match blob_reader(blob.clone()) {
         Ok(r) => run(
             Box::new(r),
             share,
+            ranges.as_mut().map(|r| r as &mut dyn Ranges),
             move || Ok(Box::new(blob_reader(blob)?) as Box<dyn Source>),
             state,
         ),
@@ -259,6 +351,7 @@ fn open_url(url: String, state: &Shared) {
             let again = url.clone();
             run(
                 Box::new(r),
+                None,
                 None,
                 move || match probe(&again) {
                     Ok(Probe::Ranges(r)) => Ok(Box::new(r) as Box<dyn Source>),
