@@ -184,13 +184,10 @@ impl Sha256x4 {
             pending[lane] = buffered + take == BLOCK;
         }
         if pending.iter().any(|&p| p) {
-            let bufs = self.bufs;
-            let blocks: [&[u8]; LANES] = std::array::from_fn(|lane| &bufs[lane][..]);
-            self.hash_blocks(pending, blocks);
-            for lane in 0..LANES {
-                if pending[lane] {
-                    self.streams[lane].buffered = 0;
-                }
+            let blocks = self.bufs.each_ref().map(|b| &b[..]);
+            hash_blocks(&mut self.states, pending, blocks);
+            for (stream, _) in self.streams.iter_mut().zip(pending).filter(|(_, p)| *p) {
+                stream.buffered = 0;
             }
         }
 
@@ -210,17 +207,14 @@ impl Sha256x4 {
                     rest[lane] = tail;
                 }
             }
-            self.hash_blocks(busy, blocks);
+            hash_blocks(&mut self.states, busy, blocks);
         }
 
         // What is left is less than a block in each lane: keep it.
-        for lane in 0..LANES {
-            let tail = rest[lane];
-            if !tail.is_empty() {
-                let buffered = self.streams[lane].buffered;
-                self.bufs[lane][buffered..buffered + tail.len()].copy_from_slice(tail);
-                self.streams[lane].buffered = buffered + tail.len();
-            }
+        for ((buf, stream), tail) in self.bufs.iter_mut().zip(&mut self.streams).zip(rest) {
+            let buffered = stream.buffered;
+            buf[buffered..buffered + tail.len()].copy_from_slice(tail);
+            stream.buffered = buffered + tail.len();
         }
     }
 
@@ -266,39 +260,37 @@ impl Sha256x4 {
         }
         digest
     }
+}
 
-    /// Hashes `blocks[j]` (whole blocks, the same count in every busy lane)
-    /// into lane `j` for each busy lane: four at a time when enough lanes
-    /// are busy, else one by one.
-    fn hash_blocks(&mut self, busy: [bool; LANES], blocks: [&[u8]; LANES]) {
-        let active = busy.iter().filter(|&&b| b).count();
-        if active < MIN_SIMD_LANES {
-            for lane in 0..LANES {
-                if busy[lane] {
-                    compress1(&mut self.states[lane], blocks[lane]);
-                }
-            }
-            return;
-        }
-        // Idle lanes run on a busy lane's blocks, and their results are
-        // dropped.
-        let Some(filler) = busy.iter().position(|&b| b) else {
-            return;
-        };
-        let mut states = self.states;
-        let blocks = std::array::from_fn(|lane| {
-            if busy[lane] {
-                blocks[lane]
-            } else {
-                blocks[filler]
-            }
-        });
-        compress4(&mut states, blocks);
+/// Hashes `blocks[j]` (whole blocks, the same count in every busy lane)
+/// into `states[j]` for each busy lane: four at a time when enough lanes
+/// are busy, else one by one.
+fn hash_blocks(states: &mut [[u32; 8]; LANES], busy: [bool; LANES], blocks: [&[u8]; LANES]) {
+    let active = busy.iter().filter(|&&b| b).count();
+    if active < MIN_SIMD_LANES {
         for lane in 0..LANES {
             if busy[lane] {
-                self.states[lane] = states[lane];
+                compress1(&mut states[lane], blocks[lane]);
             }
         }
+        return;
+    }
+    // Idle lanes run on a busy lane's blocks, and their results are
+    // dropped.
+    let Some(filler) = busy.iter().position(|&b| b) else {
+        return;
+    };
+    let mut scratch = *states;
+    let blocks = std::array::from_fn(|lane| {
+        if busy[lane] {
+            blocks[lane]
+        } else {
+            blocks[filler]
+        }
+    });
+    compress4(&mut scratch, blocks);
+    for ((state, new), _) in states.iter_mut().zip(scratch).zip(busy).filter(|(_, b)| *b) {
+        *state = new;
     }
 }
 

@@ -1,0 +1,115 @@
+//! A benchmark, not a test: SHA-256 throughput in the browser, in a
+//! dedicated worker as the page hashes, of `sha2::Sha256` (the page's
+//! current path) and of `Sha256x4` (four streams in WebAssembly SIMD), on
+//! four 64 MiB messages fed in 4 MiB pieces as the worker reads them. It
+//! only logs (performance is measured in benchmarks, never in timed
+//! tests), and is not part of scripts/test.sh. Run it optimised, with the
+//! log shown:
+//!
+//! ```sh
+//! env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver \
+//!   cargo test --release --target wasm32-unknown-unknown --test wasm_sha256x4_bench -- --nocapture
+//! ```
+
+#![cfg(target_arch = "wasm32")]
+
+#[path = "common/sha256x4_cases.rs"]
+mod cases;
+
+use layercake::sha256x4::LANES;
+use layercake::Sha256x4;
+use sha2::{Digest, Sha256};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+/// Bytes of each of the four messages.
+const MESSAGE: usize = 64 << 20;
+/// The worker's read size.
+const PIECE: usize = 4 << 20;
+/// Timed runs of each path.
+const RUNS: usize = 5;
+
+fn now() -> f64 {
+    js_sys::global()
+        .unchecked_into::<web_sys::WorkerGlobalScope>()
+        .performance()
+        .map_or(0.0, |p| p.now())
+}
+
+/// Runs `f` RUNS times; logs best and median MB/s (10^6 bytes a second)
+/// over `bytes` per run, and returns what the last run gave.
+fn measure<T>(name: &str, bytes: usize, mut f: impl FnMut() -> T) -> T {
+    let mut rates = Vec::new();
+    let mut out = None;
+    for _ in 0..RUNS {
+        let t0 = now();
+        out = Some(f());
+        let seconds = (now() - t0) / 1000.0;
+        rates.push(bytes as f64 / 1e6 / seconds);
+    }
+    rates.sort_by(f64::total_cmp);
+    console_log!(
+        "{name}: best {:.0} MB/s, median {:.0} MB/s over {RUNS} runs of {} MiB (all: {})",
+        rates[RUNS - 1],
+        rates[RUNS / 2],
+        bytes >> 20,
+        rates
+            .iter()
+            .map(|r| format!("{r:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out.unwrap_or_else(|| f())
+}
+
+#[wasm_bindgen_test]
+fn bench_sha256_throughput() {
+    let mut rng = cases::Rng::new(42);
+    let messages: Vec<Vec<u8>> = (0..LANES).map(|_| rng.bytes(MESSAGE)).collect();
+    let total = LANES * MESSAGE;
+
+    let one_by_one = measure("sha2::Sha256, the four one after another", total, || {
+        messages
+            .iter()
+            .map(|m| {
+                let mut h = Sha256::new();
+                for piece in m.chunks(PIECE) {
+                    h.update(piece);
+                }
+                <[u8; 32]>::from(h.finalize())
+            })
+            .collect::<Vec<_>>()
+    });
+
+    let four = measure("Sha256x4, the four at once", total, || {
+        let mut lanes = Sha256x4::new();
+        for at in (0..MESSAGE).step_by(PIECE) {
+            lanes.update4(std::array::from_fn(|lane| &messages[lane][at..at + PIECE]));
+        }
+        (0..LANES)
+            .map(|lane| lanes.finish(lane))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(four, one_by_one, "the two paths agree");
+
+    let two = measure("Sha256x4, two lanes busy", 2 * MESSAGE, || {
+        let mut lanes = Sha256x4::new();
+        for at in (0..MESSAGE).step_by(PIECE) {
+            let p = |lane: usize| &messages[lane][at..at + PIECE];
+            lanes.update4([p(0), p(1), &[], &[]]);
+        }
+        [lanes.finish(0), lanes.finish(1)]
+    });
+    assert_eq!(two[..], one_by_one[..2], "two lanes agree");
+
+    let single = measure("Sha256x4, one lane busy", MESSAGE, || {
+        let mut lanes = Sha256x4::new();
+        for piece in messages[0].chunks(PIECE) {
+            lanes.update(0, piece);
+        }
+        lanes.finish(0)
+    });
+    assert_eq!(single, one_by_one[0], "one lane agrees");
+}
