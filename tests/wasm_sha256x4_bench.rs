@@ -38,14 +38,15 @@ fn now() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// Runs `f` RUNS times; logs best and median MB/s (10^6 bytes a second)
-/// over `bytes` per run, and returns what the last run gave.
+/// Runs `f` once to warm up, then RUNS times timed; logs best and median
+/// MB/s (10^6 bytes a second) over `bytes` per run, and returns what the
+/// warm-up gave.
 fn measure<T>(name: &str, bytes: usize, mut f: impl FnMut() -> T) -> T {
+    let out = f();
     let mut rates = Vec::new();
-    let mut out = None;
     for _ in 0..RUNS {
         let t0 = now();
-        out = Some(f());
+        std::hint::black_box(f());
         let seconds = (now() - t0) / 1000.0;
         rates.push(bytes as f64 / 1e6 / seconds);
     }
@@ -61,7 +62,7 @@ fn measure<T>(name: &str, bytes: usize, mut f: impl FnMut() -> T) -> T {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    out.unwrap_or_else(|| f())
+    out
 }
 
 #[wasm_bindgen_test]
