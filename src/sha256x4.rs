@@ -43,10 +43,11 @@ pub const INITIAL_STATE: [u32; 8] = [
 ];
 
 /// Run the 4-lane compression only when at least this many lanes have
-/// blocks to hash; with fewer, each lane is hashed on its own. The SIMD
-/// pass costs about as much as two scalar ones, so two busy lanes already
-/// gain (measured in headless Chromium, see the README).
-const MIN_SIMD_LANES: usize = 2;
+/// blocks to hash; with fewer, each lane is hashed on its own. In headless
+/// Chromium one 4-lane pass costs about as much as two scalar ones, so two
+/// busy lanes gain nothing and three do
+/// (tests/wasm_sha256x4_bench.rs measures it).
+const MIN_SIMD_LANES: usize = 3;
 
 /// Hashes whole 64-byte blocks of four streams in lock step.
 ///
@@ -160,8 +161,8 @@ impl Sha256x4 {
     /// Feeds `inputs[j]` to lane `j`, for each of the four lanes at once.
     ///
     /// Lengths may differ and any may be empty. Whole blocks that at least
-    /// two lanes have are hashed in the 4-lane pass; the rest lane by lane,
-    /// and a trailing partial block is kept for the next call.
+    /// three lanes have are hashed in the 4-lane pass; the rest lane by
+    /// lane, and a trailing partial block is kept for the next call.
     pub fn update4(&mut self, inputs: [&[u8]; LANES]) {
         let mut rest = inputs;
         for (lane, input) in rest.iter_mut().enumerate() {
