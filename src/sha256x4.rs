@@ -87,12 +87,14 @@ pub fn compress1(state: &mut [u32; 8], blocks: &[u8]) {
     }
 }
 
-/// One hash stream: its state, its buffered partial block and its length.
+/// One stream's count of bytes: its length, and how much of its partial
+/// block is filled. (Its state and its block buffer are in [`Sha256x4`]'s
+/// arrays, so that [`compress4`] can take all four at once.)
 #[derive(Clone, Copy)]
 struct Stream {
     /// Bytes fed so far.
     len: u64,
-    /// The partial block not hashed yet: `buf[..buffered]`.
+    /// The partial block not hashed yet is `bufs[lane][..buffered]`.
     buffered: usize,
 }
 
@@ -164,10 +166,10 @@ impl Sha256x4 {
     /// three lanes have are hashed in the 4-lane pass; the rest lane by
     /// lane, and a trailing partial block is kept for the next call.
     pub fn update4(&mut self, inputs: [&[u8]; LANES]) {
-        let mut rest = inputs;
-        for (lane, input) in rest.iter_mut().enumerate() {
-            self.streams[lane].len = self.streams[lane].len.wrapping_add(input.len() as u64);
+        for (stream, input) in self.streams.iter_mut().zip(inputs) {
+            stream.len = stream.len.wrapping_add(input.len() as u64);
         }
+        let mut rest = inputs;
 
         // Top up partial blocks; a lane whose buffer fills has one block
         // pending in `bufs`.
