@@ -30,7 +30,7 @@ const MESSAGE: usize = 64 << 20;
 /// The worker's read size.
 const PIECE: usize = 4 << 20;
 /// Timed runs of each path.
-const RUNS: usize = 5;
+const RUNS: usize = 7;
 
 fn now() -> f64 {
     js_sys::global()
@@ -39,87 +39,85 @@ fn now() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// Runs `f` once to warm up, then RUNS times timed; logs best and median
-/// MB/s (10^6 bytes a second) over `bytes` per run, and returns what the
-/// warm-up gave.
-fn measure<T>(name: &str, bytes: usize, mut f: impl FnMut() -> T) -> T {
-    let out = f();
-    let mut rates = Vec::new();
-    for _ in 0..RUNS {
-        let t0 = now();
-        std::hint::black_box(f());
-        let seconds = (now() - t0) / 1000.0;
-        rates.push(bytes as f64 / 1e6 / seconds);
+/// The digests of the first lanes of a path.
+type Digests = Vec<[u8; 32]>;
+
+/// A way to hash the first `busy` messages.
+type Path = fn(&[Vec<u8>], usize) -> Digests;
+
+/// sha2::Sha256 over the first `busy` messages, one after another.
+fn one_by_one(messages: &[Vec<u8>], busy: usize) -> Digests {
+    messages[..busy]
+        .iter()
+        .map(|m| {
+            let mut h = Sha256::new();
+            for piece in m.chunks(PIECE) {
+                h.update(piece);
+            }
+            <[u8; 32]>::from(h.finalize())
+        })
+        .collect()
+}
+
+/// Sha256x4 over the first `busy` messages at once, the other lanes idle.
+fn at_once(messages: &[Vec<u8>], busy: usize) -> Digests {
+    let mut lanes = Sha256x4::new();
+    for at in (0..MESSAGE).step_by(PIECE) {
+        lanes.update4(std::array::from_fn(|lane| {
+            if lane < busy {
+                &messages[lane][at..at + PIECE]
+            } else {
+                &[][..]
+            }
+        }));
     }
-    rates.sort_by(f64::total_cmp);
-    console_log!(
-        "{name}: best {:.0} MB/s, median {:.0} MB/s over {RUNS} runs of {} MiB (all: {})",
-        rates[RUNS - 1],
-        rates[RUNS / 2],
-        bytes >> 20,
-        rates
-            .iter()
-            .map(|r| format!("{r:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    out
+    (0..busy).map(|lane| lanes.finish(lane)).collect()
 }
 
 #[wasm_bindgen_test]
 fn bench_sha256_throughput() {
     let mut rng = cases::Rng::new(42);
     let messages: Vec<Vec<u8>> = (0..LANES).map(|_| rng.bytes(MESSAGE)).collect();
-    let total = LANES * MESSAGE;
 
-    let one_by_one = measure("sha2::Sha256, the four one after another", total, || {
-        messages
-            .iter()
-            .map(|m| {
-                let mut h = Sha256::new();
-                for piece in m.chunks(PIECE) {
-                    h.update(piece);
-                }
-                <[u8; 32]>::from(h.finalize())
-            })
-            .collect::<Vec<_>>()
-    });
-
-    let four = measure("Sha256x4, the four at once", total, || {
-        let mut lanes = Sha256x4::new();
-        for at in (0..MESSAGE).step_by(PIECE) {
-            lanes.update4(std::array::from_fn(|lane| &messages[lane][at..at + PIECE]));
-        }
-        (0..LANES)
-            .map(|lane| lanes.finish(lane))
-            .collect::<Vec<_>>()
-    });
-    assert_eq!(four, one_by_one, "the two paths agree");
-
-    for busy in 2..LANES {
-        let name = format!("Sha256x4, {busy} lanes busy");
-        let digests = measure(&name, busy * MESSAGE, || {
-            let mut lanes = Sha256x4::new();
-            for at in (0..MESSAGE).step_by(PIECE) {
-                lanes.update4(std::array::from_fn(|lane| {
-                    if lane < busy {
-                        &messages[lane][at..at + PIECE]
-                    } else {
-                        &[][..]
-                    }
-                }));
-            }
-            (0..busy).map(|lane| lanes.finish(lane)).collect::<Vec<_>>()
-        });
-        assert_eq!(digests[..], one_by_one[..busy], "{busy} lanes agree");
+    // (what, lanes busy, how)
+    let paths: Vec<(&str, usize, Path)> = vec![
+        (
+            "sha2::Sha256, 4 messages one after another",
+            LANES,
+            one_by_one,
+        ),
+        ("Sha256x4, 4 lanes busy", LANES, at_once),
+        ("Sha256x4, 3 lanes busy", 3, at_once),
+        ("Sha256x4, 2 lanes busy (one by one)", 2, at_once),
+        ("Sha256x4, 1 lane busy (one by one)", 1, at_once),
+    ];
+    // warm up, and check every path against sha2
+    let expected = one_by_one(&messages, LANES);
+    for (name, busy, f) in &paths {
+        assert_eq!(f(&messages, *busy)[..], expected[..*busy], "{name}");
     }
-
-    let single = measure("Sha256x4, one lane busy", MESSAGE, || {
-        let mut lanes = Sha256x4::new();
-        for piece in messages[0].chunks(PIECE) {
-            lanes.update(0, piece);
+    // timed runs, the paths taking turns so that each sees the same load
+    let mut rates = vec![Vec::new(); paths.len()];
+    for _ in 0..RUNS {
+        for ((_, busy, f), rates) in paths.iter().zip(&mut rates) {
+            let t0 = now();
+            std::hint::black_box(f(&messages, *busy));
+            let seconds = (now() - t0) / 1000.0;
+            rates.push((busy * MESSAGE) as f64 / 1e6 / seconds);
         }
-        lanes.finish(0)
-    });
-    assert_eq!(single, one_by_one[0], "one lane agrees");
+    }
+    for ((name, busy, _), rates) in paths.iter().zip(&mut rates) {
+        rates.sort_by(f64::total_cmp);
+        console_log!(
+            "{name}: best {:.0} MB/s, median {:.0} MB/s over {RUNS} runs of {busy} x {} MiB (all: {})",
+            rates[RUNS - 1],
+            rates[RUNS / 2],
+            MESSAGE >> 20,
+            rates
+                .iter()
+                .map(|r| format!("{r:.0}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
 }
