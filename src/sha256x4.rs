@@ -30,6 +30,11 @@
 //! assert_eq!(lanes.finish(2), <[u8; 32]>::from(Sha256::digest(b"")));
 //! assert_eq!(lanes.finish(3), <[u8; 32]>::from(Sha256::digest(b"y")));
 //! ```
+//!
+//! No `unsafe`: the `core::arch::wasm32` intrinsics used are safe
+//! functions, and every slice is indexed within its bounds.
+
+#![forbid(unsafe_code)]
 
 /// How many streams run side by side.
 pub const LANES: usize = 4;
@@ -354,12 +359,13 @@ mod simd {
         v128_xor(v128_xor(rotr::<17>(w), rotr::<19>(w)), u32x4_shr(w, 10))
     }
 
-    /// Loads 16 bytes, as four big-endian words.
+    /// Loads 16 bytes, as four big-endian words. (Four scalar loads and a
+    /// byte shuffle: as fast in V8 as an unsafe `v128_load`, and safe.)
     #[inline(always)]
     fn load_be(bytes: &[u8; 16]) -> v128 {
-        // SAFETY: `bytes` is 16 readable bytes, and v128_load has no
-        // alignment requirement.
-        let x = unsafe { v128_load(bytes.as_ptr().cast::<v128>()) };
+        let [w0, w1, w2, w3] = [0, 4, 8, 12]
+            .map(|i| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]));
+        let x = u32x4(w0, w1, w2, w3);
         i8x16_shuffle::<3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12>(x, x)
     }
 
