@@ -1,6 +1,8 @@
 //! Criterion benchmarks for layercake.
 //!
 //! * `sample/dissect`: the whole pipeline over the built-in sample archive.
+//! * `sha256x4/*`: four SHA-256 streams (the quarters of that layer), `sha2`
+//!   one after another against `Sha256x4` (natively `sha2` per lane too).
 //! * `layer/*`: one synthetic layer (~64 MiB of tar, many small files and a
 //!   few large ones) through `layer::analyze`, uncompressed, gzip and zstd,
 //!   next to baselines that do only one part of that work (sha256 of the
@@ -363,12 +365,40 @@ fn bench_layer(c: &mut Criterion) {
     g.finish();
 }
 
+/// Four SHA-256 streams natively: `Sha256x4` (which is `sha2` per lane
+/// here, SHA-NI where the CPU has it) must cost no more than `sha2` on its
+/// own. The SIMD path is measured in the browser by
+/// tests/wasm_sha256x4_bench.rs.
+fn bench_sha256x4(c: &mut Criterion) {
+    let l = layers();
+    // four distinct streams: the layer's quarters, whole blocks each
+    let quarter = l.plain.len() / 4 / 64 * 64;
+    let streams: [&[u8]; 4] = std::array::from_fn(|i| &l.plain[i * quarter..(i + 1) * quarter]);
+    let mut g = c.benchmark_group("sha256x4");
+    g.throughput(Throughput::Bytes(4 * quarter as u64));
+    g.bench_function("sha2-one-by-one", |b| {
+        b.iter(|| black_box(streams).map(sha256))
+    });
+    g.bench_function("lanes", |b| {
+        b.iter(|| {
+            let streams = black_box(streams);
+            let mut lanes = layercake::Sha256x4::new();
+            for at in (0..quarter).step_by(256 * 1024) {
+                let end = (at + 256 * 1024).min(quarter);
+                lanes.update4(streams.map(|s| &s[at..end]));
+            }
+            [0, 1, 2, 3].map(|lane| lanes.finish(lane))
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = bench_sample, bench_layer
+    targets = bench_sample, bench_layer, bench_sha256x4
 }
 criterion_main!(benches);

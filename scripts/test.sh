@@ -27,11 +27,11 @@ LAYERCAKE_FUZZ_SECONDS=60 cargo test --locked --release --test fuzz --test hosti
 # neither, the runner quietly picks Firefox
 step "browser tests (wasm-bindgen-test in headless Chromium)"
 env -u GECKODRIVER CHROMEDRIVER="$CHROMEDRIVER" \
-  cargo test --locked --target wasm32-unknown-unknown --test wasm_worker --test wasm_dom
+  cargo test --locked --target wasm32-unknown-unknown --test wasm_worker --test wasm_dom --test wasm_sha256x4
 
 step "browser tests (wasm-bindgen-test in headless Firefox)"
 env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
-  cargo test --locked --target wasm32-unknown-unknown --test wasm_worker --test wasm_dom
+  cargo test --locked --target wasm32-unknown-unknown --test wasm_worker --test wasm_dom --test wasm_sha256x4
 
 step "build the page"
 trunk build --release --offline

@@ -190,8 +190,8 @@ pub fn differential_every_length_to_4096(seed: u64) {
             }
         }
         lanes.update4(inputs);
-        for lane in 0..LANES {
-            if let Some((start, len, fed)) = current[lane] {
+        for (lane, slot) in current.iter_mut().enumerate() {
+            if let Some((start, len, fed)) = *slot {
                 if fed == len {
                     assert_eq!(lanes.len(lane), len as u64, "lane {lane}");
                     let message = &pool[start..start + len];
@@ -201,7 +201,7 @@ pub fn differential_every_length_to_4096(seed: u64) {
                         "{len} bytes in lane {lane} (seed {seed})"
                     );
                     checked += 1;
-                    current[lane] = None;
+                    *slot = None;
                 }
             }
         }
@@ -232,10 +232,10 @@ pub fn differential_large(seed: u64) {
         });
         lanes.update4(inputs);
     }
-    for lane in 0..LANES {
+    for (lane, expected) in expected.iter().enumerate() {
         assert_eq!(
             lanes.finish(lane),
-            expected[lane],
+            *expected,
             "lane {lane}, equal pieces (seed {seed})"
         );
     }
@@ -256,10 +256,10 @@ pub fn differential_large(seed: u64) {
         });
         lanes.update4(inputs);
     }
-    for lane in 0..LANES {
+    for (lane, expected) in expected.iter().enumerate() {
         assert_eq!(
             lanes.finish(lane),
-            expected[lane],
+            *expected,
             "lane {lane}, random pieces (seed {seed})"
         );
     }
