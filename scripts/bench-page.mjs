@@ -1,17 +1,25 @@
-// Times the page in headless Chromium on a large image, next to the CLI and
-// sha256sum on the same file in the same run.
+// Times the page in headless Chromium on large images, next to the CLI and
+// sha256sum on the same file, interleaved in the same run.
 //
-//   node scripts/bench-page.mjs [FILE]      (default /tmp/layercake-large/large.tar)
+//   node scripts/bench-page.mjs [FILE...]   (default /tmp/layercake-large/large.tar)
+//   ALL=1 node scripts/bench-page.mjs       (large.tar, large-oci.tar and large.tar.gz
+//                                            from make-large.sh, in /tmp/layercake-large)
 //   RUNS=3 node scripts/bench-page.mjs
+//   BASE=/tmp/dist-base node scripts/bench-page.mjs
+//                                           (also an older build of the page, its runs
+//                                            interleaved with this one's: before/after)
 //   PROFILE=1 node scripts/bench-page.mjs   (one more run, with ?profile=1:
 //                                            where the time goes, per worker)
 //
-// It serves dist/ (build it first: trunk build --release --offline), and
-// target/release/layercake must be built. For each run it loads the page,
-// waits until the workers are ready (as a person would before dropping a
-// file), sets the file on the <input type=file>, and measures the time to
-// the first render of the image header (manifest, config and history are
-// rendered then) and to data-state="done". Workers report their wasm memory.
+// It serves dist/ (build it first: scripts/build.sh or trunk build --release
+// --offline), and target/release/layercake must be built. For each run it
+// loads the page, waits until the workers are ready (as a person would
+// before dropping a file), sets the file on the <input type=file>, and
+// measures the time to the first render of the image header (manifest,
+// config and history are rendered then) and to data-state="done", the
+// longest task on the page's main thread (a PerformanceObserver for
+// "longtask", installed before the page's own scripts), and each worker's
+// wasm memory.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
@@ -19,23 +27,32 @@ import { extname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
-const file = resolve(process.argv[2] || '/tmp/layercake-large/large.tar');
+const dir = process.env.LARGE || '/tmp/layercake-large';
+const files = process.argv.slice(2).map((f) => resolve(f));
+if (files.length === 0) {
+  files.push(join(dir, 'large.tar'));
+  if (process.env.ALL === '1') files.push(join(dir, 'large-oci.tar'), join(dir, 'large.tar.gz'));
+}
 const runs = Number(process.env.RUNS || 3);
-const dist = join(root, 'dist');
+const builds = [['page', join(root, 'dist')]];
+if (process.env.BASE) builds.push(['base', resolve(process.env.BASE)]);
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.tar': 'application/x-tar' };
 
-const server = createServer(async (req, res) => {
-  const path = join(dist, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  try {
-    const p = (await stat(path)).isDirectory() ? join(path, 'index.html') : path;
-    res.writeHead(200, { 'content-type': types[extname(p)] || 'application/octet-stream' });
-    res.end(await readFile(p));
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const serve = async (dist) => {
+  const server = createServer(async (req, res) => {
+    const path = join(dist, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    try {
+      const p = (await stat(path)).isDirectory() ? join(path, 'index.html') : path;
+      res.writeHead(200, { 'content-type': types[extname(p)] || 'application/octet-stream' });
+      res.end(await readFile(p));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+};
+const servers = await Promise.all(builds.map(([, d]) => serve(d)));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = (cmd, args) => {
@@ -49,72 +66,90 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--no-first-run', '--disable-sync'],
 });
-execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] }); // warm the page cache
-const size = (await stat(file)).size;
-const page_ms = [], first_ms = [], cli_ms = [], sha_ms = [], inpage_first = [], inpage_done = [];
-let memory = [];
-for (let i = 0; i < runs; i++) {
+
+// one page run: times on Playwright's clock and the page's, the longest
+// main-thread task, and the workers' memory
+const pageRun = async (origin, file, query = '') => {
   const page = await browser.newPage();
   const mem = [];
   page.on('console', (m) => {
     const g = /worker (\d+) holds (\d+) MiB/.exec(m.text());
-    if (g) mem.push(Number(g[2]));
+    if (g) mem[Number(g[1])] = Number(g[2]);
   });
-  await page.goto(origin + '/');
+  await page.addInitScript(() => {
+    window.__longest = 0;
+    try {
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    } catch { /* no longtask timing here */ }
+  });
+  await page.goto(origin + '/' + query);
   await page.waitForSelector('#file-input', { state: 'attached' });
   await page.waitForTimeout(1500);
+  // only the tasks of reading the file count, not loading the page
+  await page.evaluate(() => { window.__longest = 0; });
   const t0 = Date.now();
   await page.setInputFiles('#file-input', file);
-  await page.waitForSelector('#image-tags', { timeout: 120000 });
+  await page.waitForSelector('#image-tags', { timeout: 600000 });
   const t1 = Date.now();
   await page.waitForSelector('#layercake[data-state="done"], #layercake[data-state="error"]', { timeout: 600000 });
   const t2 = Date.now();
   const state = await page.getAttribute('#layercake', 'data-state');
-  inpage_first.push(Number(await page.getAttribute('#layercake', 'data-first-image-ms')));
-  inpage_done.push(Number(await page.getAttribute('#layercake', 'data-done-ms')));
-  if (state !== 'done') throw new Error(`page ended in state ${state}`);
-  await page.waitForTimeout(200);
-  first_ms.push(t1 - t0);
-  page_ms.push(t2 - t0);
-  memory = mem;
+  if (state !== 'done') throw new Error(`page ended in state ${state} on ${file}`);
+  const r = {
+    first: t1 - t0,
+    done: t2 - t0,
+    inFirst: Number(await page.getAttribute('#layercake', 'data-first-image-ms')),
+    inDone: Number(await page.getAttribute('#layercake', 'data-done-ms')),
+  };
+  if (query.includes('profile=1')) {
+    await page.waitForSelector('#layercake[data-profile]', { timeout: 60000 });
+    await page.waitForTimeout(500); // a helper's profile may come after the gatherer's
+    r.profile = JSON.parse(await page.getAttribute('#layercake', 'data-profile'));
+  }
+  await page.waitForTimeout(300);
+  r.longest = await page.evaluate(() => window.__longest);
+  r.memory = mem.filter((m) => m !== undefined);
   await page.close();
-  cli_ms.push(time(join(root, 'target/release/layercake'), ['inspect', '--json', file]));
-  sha_ms.push(time('sha256sum', [file]));
-}
+  return r;
+};
 
-// one more run with ?profile=1, not counted in the medians above
-let profile = null;
-if (process.env.PROFILE === '1') {
-  const page = await browser.newPage();
-  await page.goto(origin + '/?profile=1');
-  await page.waitForSelector('#file-input', { state: 'attached' });
-  await page.waitForTimeout(1500);
-  await page.setInputFiles('#file-input', file);
-  await page.waitForSelector('#layercake[data-profile]', { timeout: 600000 });
-  await page.waitForTimeout(500); // a helper's profile may come after the gatherer's
-  profile = JSON.parse(await page.getAttribute('#layercake', 'data-profile'));
-  await page.close();
+const cli = join(root, 'target/release/layercake');
+for (const file of files) {
+  execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] }); // warm the page cache
+  const mb = (await stat(file)).size / 1e6;
+  const results = builds.map(() => []);
+  const cli_ms = [], sha_ms = [];
+  for (let i = 0; i < runs; i++) {
+    for (let b = 0; b < builds.length; b++) results[b].push(await pageRun(servers[b].origin, file));
+    cli_ms.push(time(cli, ['inspect', '--json', file]));
+    sha_ms.push(time('sha256sum', [file]));
+  }
+  const c = median(cli_ms), s = median(sha_ms);
+  console.log(`\nfile: ${file} (${mb.toFixed(0)} MB), ${runs} runs interleaved, medians`);
+  console.log(`  layercake inspect --json: ${(c / 1000).toFixed(2)} s    sha256sum: ${(s / 1000).toFixed(2)} s    cli/sha256sum ${(c / s).toFixed(2)}`);
+  builds.forEach(([name], b) => {
+    const rs = results[b];
+    const p = median(rs.map((r) => r.done));
+    console.log(`  ${name}: file set -> done ${(p / 1000).toFixed(2)} s (${(mb / p * 1000).toFixed(0)} MB/s; page clock ${(median(rs.map((r) => r.inDone)) / 1000).toFixed(2)} s)` +
+      `, first render ${median(rs.map((r) => r.first))} ms (page clock ${median(rs.map((r) => r.inFirst))} ms)`);
+    console.log(`  ${name}: ratios page/sha256sum ${(p / s).toFixed(2)}, page/cli ${(p / c).toFixed(2)}` +
+      `; longest main-thread task ${Math.max(...rs.map((r) => r.longest)).toFixed(0)} ms; worker wasm memory (MiB) ${rs[rs.length - 1].memory.join(', ') || 'not reported'}`);
+    console.log(`  ${name}: each run, done (s): ${rs.map((r) => (r.done / 1000).toFixed(2)).join(', ')}; sha256sum (s): ${sha_ms.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
+  });
+  if (process.env.PROFILE === '1') {
+    const { profile } = await pageRun(servers[0].origin, file, '?profile=1');
+    const pg = profile.page;
+    console.log(`\nprofile (one more run, ?profile=1; ms of performance.now() in each worker and on the page):`);
+    console.log(`page: first render ${pg.first_render_ms}, done ${pg.done_ms}; reducer ${pg.reduce_ms} (${pg.actions} actions), render ${pg.render_ms} (${pg.renders} renders)`);
+    console.table(profile.workers.map((w) => ({
+      worker: w.worker, 'wasm start': w.start_ms, dissect: w.dissect_ms,
+      'blob reads': w.read_ms, reads: w.reads, MB: w.read_mb, 'hash+inflate+tar+entries': w.analyze_ms,
+      layers: w.layers, 'post updates': w.post_ms, posts: w.posts, 'post shares': w.forward_ms,
+      merge: w.merge_ms, finish: w.finish_ms,
+    })));
+  }
 }
 await browser.close();
-server.close();
-
-const p = median(page_ms), c = median(cli_ms), s = median(sha_ms);
-const mb = size / 1e6;
-console.log(`file: ${file} (${mb.toFixed(0)} MB), ${runs} runs, medians`);
-console.log(`page, file set -> first render of the image:  ${median(first_ms)} ms (the page's own clock, from the change event: ${median(inpage_first)} ms)`);
-console.log(`page, file set -> data-state=done:            ${(p / 1000).toFixed(2)} s  (${(mb / p * 1000).toFixed(0)} MB/s; the page's own clock: ${(median(inpage_done) / 1000).toFixed(2)} s)`);
-console.log(`layercake inspect --json:                     ${(c / 1000).toFixed(2)} s`);
-console.log(`sha256sum:                                    ${(s / 1000).toFixed(2)} s`);
-console.log(`ratios: page/sha256sum ${(p / s).toFixed(2)}, page/cli ${(p / c).toFixed(2)}, cli/sha256sum ${(c / s).toFixed(2)}`);
-console.log(`worker wasm memory (MiB, per worker): ${memory.join(', ') || 'not reported'}`);
-if (profile) {
-  const pg = profile.page;
-  console.log(`\nprofile (one more run, ?profile=1; ms of performance.now() in each worker and on the page):`);
-  console.log(`page: first render ${pg.first_render_ms}, done ${pg.done_ms}; reducer ${pg.reduce_ms} (${pg.actions} actions), render ${pg.render_ms} (${pg.renders} renders)`);
-  console.table(profile.workers.map((w) => ({
-    worker: w.worker, 'wasm start': w.start_ms, dissect: w.dissect_ms,
-    'blob reads': w.read_ms, reads: w.reads, MB: w.read_mb, 'hash+inflate+tar+entries': w.analyze_ms,
-    layers: w.layers, 'post updates': w.post_ms, posts: w.posts, 'post shares': w.forward_ms,
-    merge: w.merge_ms, finish: w.finish_ms,
-  })));
-}
+for (const { server } of servers) server.close();

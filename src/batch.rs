@@ -46,6 +46,9 @@ pub struct Want {
     pub start: u64,
     /// One past the last byte.
     pub end: u64,
+    /// One past the last byte of the lane's blob (what it will want next
+    /// lies between `end` and this).
+    pub blob_end: u64,
 }
 
 /// What became of a blob.
@@ -108,8 +111,12 @@ impl Batch {
                 expect: expectation(&d.report, b),
             });
         }
+        // the largest first, so the longest stream starts at once and the
+        // others share the lanes beside it
+        let mut queue: Vec<Job> = queue.into();
+        queue.sort_by(|a, b| b.size.cmp(&a.size).then(a.blob.cmp(&b.blob)));
         Batch {
-            queue,
+            queue: queue.into(),
             lanes: [const { None }; LANES],
             hasher: Sha256x4::new(),
             piece: piece.max(512) as u64,
@@ -147,7 +154,13 @@ impl Batch {
                 let l = l.as_ref()?;
                 let start = l.job.offset + l.done;
                 let end = start + self.piece.min(l.job.size - l.done);
-                Some(Want { lane, start, end })
+                let blob_end = l.job.offset + l.job.size;
+                Some(Want {
+                    lane,
+                    start,
+                    end,
+                    blob_end,
+                })
             })
             .collect()
     }

@@ -65,7 +65,7 @@ impl BlobSource {
 pub type BlobReader = Chunked<BlobSource>;
 
 /// A Blob (or File) as a range source, for reads of whole pieces.
-pub fn blob_source(blob: Blob) -> io::Result<BlobSource> {
+fn blob_source(blob: Blob) -> io::Result<BlobSource> {
     let reader = FileReaderSync::new().map_err(js_err)?;
     Ok(BlobSource { blob, reader })
 }

@@ -10,14 +10,14 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::message::{gather_text, Answer, Command, Query, SharedBlob, ToPage, ToWorker, Update};
 use crate::session::Session;
-use crate::share::Share;
 use crate::sha256x4::LANES;
-use crate::source::Ranges;
-use crate::web::blob_reader::{blob_reader, blob_source, probe, Probe, CHUNK};
+use crate::share::Share;
+use crate::web::blob_reader::{blob_reader, probe, Probe, CHUNK};
 use crate::web::profile;
 use crate::{dissect, Batch, Dissection, Event, Options, Outcome};
 
@@ -30,6 +30,11 @@ enum Held {
     Open {
         session: Session,
         source: Box<dyn Source>,
+    },
+    /// Reading our share's blobs; what the page sends meanwhile for
+    /// gathering waits here.
+    Reading {
+        waiting: Vec<Option<Vec<SharedBlob>>>,
     },
     /// Our share is read; waiting for the other workers' blobs.
     Gathering {
@@ -118,13 +123,50 @@ fn forward_now(blobs: Vec<SharedBlob>) {
     }
 }
 
-/// Reads this reader's layer blobs: four at a time through a [`Batch`]
-/// (uncompressed layers, hashed in step), then those it declines one at a
-/// time from `source`.
-fn read_layers(
+/// A piece of the file being read asynchronously (`Blob.arrayBuffer()`).
+struct Reading {
+    start: u64,
+    end: u64,
+    promise: JsFuture,
+}
+
+/// Starts reading `start..end` of `blob`.
+fn start_read(blob: &Blob, start: u64, end: u64) -> Result<Reading, String> {
+    let slice = blob
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(Reading {
+        start,
+        end,
+        promise: JsFuture::from(slice.array_buffer()),
+    })
+}
+
+/// Waits for a read and copies it into `buf` (wasm memory).
+async fn finish_read(r: Reading, buf: &mut Vec<u8>) -> Result<(), String> {
+    let t = profile::on().then(profile::now);
+    let ab = r.promise.await.map_err(|e| format!("{e:?}"))?;
+    let arr = js_sys::Uint8Array::new(&ab);
+    buf.resize(arr.length() as usize, 0);
+    arr.copy_to(buf);
+    if let Some(t) = t {
+        profile::with(|p| {
+            p.read_ms += profile::now() - t;
+            p.reads += 1;
+            p.read_bytes += r.end - r.start;
+        });
+    }
+    Ok(())
+}
+
+/// Reads this reader's layer blobs four at a time through a [`Batch`]
+/// (uncompressed layers, hashed in step), with the next piece of each lane
+/// already being read while the current ones are hashed; then the blobs it
+/// declines, one at a time from `source`.
+async fn read_layers(
     d: &mut Dissection,
     share: Option<Share>,
-    ranges: &mut dyn Ranges,
+    blob: &Blob,
     source: &mut dyn Source,
 ) {
     let mine = d.share_blobs(share);
@@ -133,13 +175,38 @@ fn read_layers(
     let mut bufs: [Vec<u8>; LANES] = Default::default();
     let mut declined = Vec::new();
     let mut events = batch_sink();
+    let mut ahead: Vec<Reading> = Vec::new();
     loop {
         let wants = batch.wants(&mut events);
-        let mut errors: [Option<String>; LANES] = Default::default();
+        // this round's reads: started last round if guessed right
+        let mut now: Vec<(usize, Result<Reading, String>)> = Vec::new();
         for w in &wants {
-            if let Err(e) = ranges.fetch(w.start, w.end, &mut bufs[w.lane]) {
-                errors[w.lane] = Some(e.to_string());
+            let r = match ahead
+                .iter()
+                .position(|r| r.start == w.start && r.end == w.end)
+            {
+                Some(i) => Ok(ahead.swap_remove(i)),
+                None => start_read(blob, w.start, w.end),
+            };
+            now.push((w.lane, r));
+        }
+        ahead.clear();
+        // the next round's, most likely: each lane's next piece
+        for w in &wants {
+            if w.end < w.blob_end {
+                let end = (w.end + CHUNK as u64).min(w.blob_end);
+                if let Ok(r) = start_read(blob, w.end, end) {
+                    ahead.push(r);
+                }
             }
+        }
+        let mut errors: [Option<String>; LANES] = Default::default();
+        for (lane, r) in now {
+            let got = match r {
+                Ok(r) => finish_read(r, &mut bufs[lane]).await,
+                Err(e) => Err(e),
+            };
+            errors[lane] = got.err();
         }
         let pieces = wants
             .iter()
@@ -179,27 +246,29 @@ fn batch_sink() -> impl FnMut(Event<'_>) {
 }
 
 /// Dissects `source`, posting events, and keeps the session for requests;
-/// `again` opens a second reader for reading files later, and `ranges`
-/// (when given) reads the layer blobs in whole pieces. A helper (a share
-/// other than the first) posts the blobs it read and keeps nothing.
+/// `again` opens a second reader for reading files later. With `blob`
+/// (a dropped or chosen file), an uncompressed archive's layer blobs are
+/// read asynchronously, four at a time, after the images are posted. A
+/// helper (a share other than the first) posts the blobs it read and
+/// keeps nothing.
 fn run(
     source: Box<dyn Source>,
     share: Option<Share>,
-    ranges: Option<&mut dyn Ranges>,
+    blob: Option<Blob>,
     again: impl FnOnce() -> std::io::Result<Box<dyn Source>>,
     state: &Shared,
 ) {
     state.borrow_mut().held = None;
     let opts = Options {
         share,
-        read_layers: ranges.is_none(),
+        read_layers: blob.is_none(),
         ..Options::default()
     };
     let result = profile::time(
         |p| &mut p.dissect_ms,
         || dissect(source, &opts, &mut sink()),
     );
-    let mut d = match result {
+    let d = match result {
         Ok(d) => d,
         Err(e) => {
             update(Update::Failed {
@@ -208,30 +277,45 @@ fn run(
             return;
         }
     };
-    let mut again = Some(again);
-    let mut reopened = None;
-    if let (Some(ranges), true) = (ranges, !opts.read_layers && d.report.archive.seekable) {
-        let mut source = match again.take().map(|f| f()) {
-            Some(Ok(s)) => s,
-            _ => {
-                update(Update::Failed {
-                    message: "cannot read the file again".into(),
-                });
-                return;
-            }
-        };
-        profile::time(
-            |p| &mut p.dissect_ms,
-            || read_layers(&mut d, share, ranges, &mut source),
-        );
-        if share.is_none() {
-            d = profile::time(
-                |p| &mut p.finish_ms,
-                || d.finish(&Options::default(), &mut sink()),
-            );
+    let source = match again() {
+        Ok(s) => s,
+        Err(e) => {
+            update(Update::Failed {
+                message: format!("cannot read the file again: {e}"),
+            });
+            return;
         }
-        reopened = Some(source);
+    };
+    match blob {
+        Some(blob) if !opts.read_layers && d.report.archive.seekable => {
+            state.borrow_mut().held = Some(Held::Reading {
+                waiting: Vec::new(),
+            });
+            let state = state.clone();
+            spawn_local(async move {
+                let (mut d, mut source) = (d, source);
+                let t = profile::on().then(profile::now);
+                read_layers(&mut d, share, &blob, &mut source).await;
+                if let Some(t) = t {
+                    profile::with(|p| p.dissect_ms += profile::now() - t);
+                }
+                if share.is_none() {
+                    d = profile::time(
+                        |p| &mut p.finish_ms,
+                        || d.finish(&Options::default(), &mut sink()),
+                    );
+                }
+                settle(d, share, source, &state);
+            });
+        }
+        _ => settle(d, share, source, state),
     }
+}
+
+/// After this reader's blobs are read: a helper posts them, the first of
+/// several readers waits for the others', and a lone reader opens its
+/// session.
+fn settle(d: Dissection, share: Option<Share>, source: Box<dyn Source>, state: &Shared) {
     if share.is_some_and(|s| s.index > 0) {
         let blobs = d
             .blobs
@@ -248,17 +332,12 @@ fn run(
         post_memory();
         post_forward(blobs);
         profile::report(post);
+        state.borrow_mut().held = None;
         return;
     }
-    let source = match reopened.map(Ok).or_else(|| again.take().map(|f| f())) {
-        Some(Ok(s)) => s,
-        other => {
-            let e = other.and_then(Result::err).map(|e| e.to_string());
-            update(Update::Failed {
-                message: format!("cannot read the file again: {}", e.unwrap_or_default()),
-            });
-            return;
-        }
+    let waiting = match state.borrow_mut().held.take() {
+        Some(Held::Reading { waiting }) => waiting,
+        _ => Vec::new(),
     };
     state.borrow_mut().held = Some(if share.is_some() {
         gathered(d, source)
@@ -270,6 +349,10 @@ fn run(
             source,
         }
     });
+    // what the page sent while this reader was still reading
+    for blobs in waiting {
+        gather(state, blobs);
+    }
 }
 
 /// Tells the page how much wasm memory this worker holds.
@@ -307,6 +390,10 @@ fn gathered(d: Dissection, source: Box<dyn Source>) -> Held {
 fn gather(state: &Shared, blobs: Option<Vec<SharedBlob>>) {
     let held = state.borrow_mut().held.take();
     let next = match held {
+        Some(Held::Reading { mut waiting }) => {
+            waiting.push(blobs);
+            Some(Held::Reading { waiting })
+        }
         Some(Held::Gathering {
             mut dissection,
             mut source,
@@ -330,12 +417,11 @@ fn gather(state: &Shared, blobs: Option<Vec<SharedBlob>>) {
 }
 
 fn open_blob(blob: Blob, share: Option<Share>, state: &Shared) {
-    let mut ranges = blob_source(blob.clone()).ok();
     match blob_reader(blob.clone()) {
         Ok(r) => run(
             Box::new(r),
             share,
-            ranges.as_mut().map(|r| r as &mut dyn Ranges),
+            Some(blob.clone()),
             move || Ok(Box::new(blob_reader(blob)?) as Box<dyn Source>),
             state,
         ),
