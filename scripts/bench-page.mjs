@@ -8,6 +8,9 @@
 //   BASE=/tmp/dist-base node scripts/bench-page.mjs
 //                                           (also an older build of the page, its runs
 //                                            interleaved with this one's: before/after)
+//   ALSO='?workers=4' node scripts/bench-page.mjs
+//                                           (also this build with other URL parameters,
+//                                            interleaved; several separated by spaces)
 //   PROFILE=1 node scripts/bench-page.mjs   (one more run, with ?profile=1:
 //                                            where the time goes, per worker)
 //
@@ -34,8 +37,12 @@ if (files.length === 0) {
   if (process.env.ALL === '1') files.push(join(dir, 'large-oci.tar'), join(dir, 'large.tar.gz'));
 }
 const runs = Number(process.env.RUNS || 3);
-const builds = [['page', join(root, 'dist')]];
-if (process.env.BASE) builds.push(['base', resolve(process.env.BASE)]);
+const dists = [join(root, 'dist')];
+if (process.env.BASE) dists.push(resolve(process.env.BASE));
+// [name, which dist, query]
+const builds = [['page', 0, '']];
+for (const q of (process.env.ALSO || '').split(' ').filter(Boolean)) builds.push([`page${q}`, 0, q]);
+if (process.env.BASE) builds.push(['base', 1, '']);
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.tar': 'application/x-tar' };
 
 const serve = async (dist) => {
@@ -52,7 +59,7 @@ const serve = async (dist) => {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { server, origin: `http://127.0.0.1:${server.address().port}` };
 };
-const servers = await Promise.all(builds.map(([, d]) => serve(d)));
+const servers = await Promise.all(dists.map((d) => serve(d)));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = (cmd, args) => {
@@ -122,7 +129,7 @@ for (const file of files) {
   const results = builds.map(() => []);
   const cli_ms = [], sha_ms = [];
   for (let i = 0; i < runs; i++) {
-    for (let b = 0; b < builds.length; b++) results[b].push(await pageRun(servers[b].origin, file));
+    for (const [b, [, d, q]] of builds.entries()) results[b].push(await pageRun(servers[d].origin, file, q));
     cli_ms.push(time(cli, ['inspect', '--json', file]));
     sha_ms.push(time('sha256sum', [file]));
   }

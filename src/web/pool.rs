@@ -122,12 +122,24 @@ impl PartialEq for Pool {
     }
 }
 
-/// How many workers read a file: one per core, up to four.
+/// How many workers read a file: `?workers=N` if given (1 to 8, for
+/// measuring), else one per core, up to four. Each worker reads ahead
+/// asynchronously and hashes up to four blobs at once, so one a core keeps
+/// the cores busy.
 fn worker_count() -> usize {
-    web_sys::window()
+    let window = web_sys::window();
+    let asked = window
+        .as_ref()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
+        .and_then(|p| p.get("workers"))
+        .and_then(|n| n.parse::<usize>().ok());
+    if let Some(n) = asked {
+        return n.clamp(1, 8);
+    }
+    window
         .map(|w| w.navigator().hardware_concurrency() as usize)
         .unwrap_or(1)
-        .saturating_mul(2)
         .clamp(1, 4)
 }
 

@@ -123,6 +123,10 @@ fn forward_now(blobs: Vec<SharedBlob>) {
     }
 }
 
+/// Pieces each lane has in flight ahead of the one it hashes (each up to
+/// [`CHUNK`] bytes, in the browser's memory until taken).
+const READ_AHEAD: usize = 3;
+
 /// A piece of the file being read asynchronously (`Blob.arrayBuffer()`).
 struct Reading {
     start: u64,
@@ -190,14 +194,26 @@ async fn read_layers(
             };
             now.push((w.lane, r));
         }
-        ahead.clear();
-        // the next round's, most likely: each lane's next piece
+        // the next rounds', most likely: each lane's next pieces (a read
+        // guessed wrong is dropped, unread)
+        ahead.retain(|r| {
+            wants
+                .iter()
+                .any(|w| r.start >= w.end && r.end <= w.blob_end)
+        });
         for w in &wants {
-            if w.end < w.blob_end {
-                let end = (w.end + CHUNK as u64).min(w.blob_end);
-                if let Ok(r) = start_read(blob, w.end, end) {
-                    ahead.push(r);
+            let mut at = w.end;
+            for _ in 0..READ_AHEAD {
+                if at >= w.blob_end {
+                    break;
                 }
+                let end = (at + CHUNK as u64).min(w.blob_end);
+                if !ahead.iter().any(|r| r.start == at) {
+                    if let Ok(r) = start_read(blob, at, end) {
+                        ahead.push(r);
+                    }
+                }
+                at = end;
             }
         }
         let mut errors: [Option<String>; LANES] = Default::default();
