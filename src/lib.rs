@@ -11,13 +11,15 @@
 //! modules that build them are private.
 //!
 //! Public modules: [`digest`] (digests and checks), [`limits`] (every
-//! budget), [`media_type`] (every media-type rule), [`listing`] (rows for
+//! budget), [`media_type`] (every media-type rule), [`attachment`]
+//! (attestations, signatures, referrers), [`reference`] (image names), [`listing`] (rows for
 //! browsing a tree), [`sample`] (the sample archive); and the web worker's
 //! protocol and state, [`message`], [`session`] and [`page`].
 
 #![deny(missing_docs)]
 
 mod archive;
+pub mod attachment;
 mod config;
 mod contents;
 mod decompress;
@@ -33,6 +35,7 @@ pub mod limits;
 pub mod media_type;
 mod oci;
 mod problem;
+pub mod reference;
 mod report;
 mod share;
 mod source;
@@ -49,7 +52,8 @@ pub use entry::{Entry, Kind};
 pub use layer::{analyze, Counts, Expect, LayerFacts};
 pub use problem::{Code, Error, Location, Problem, Severity};
 pub use report::{
-    human, percent, ArchiveInfo, Document, FileStats, Format, Image, Layer, Platform, Report,
+    human, percent, AbsentPlatform, ArchiveInfo, Document, FileStats, Format, Image, Layer,
+    Platform, Report,
 };
 pub use share::Share;
 pub use source::{Chunked, Ranges};
