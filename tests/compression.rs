@@ -163,7 +163,10 @@ fn large_artifact_blob_in_a_compressed_archive_is_not_a_tar_problem() {
         assert!(d.report.images.is_empty());
         let art = &d.report.artifacts[0];
         assert_eq!(art.kind, layercake::attachment::Kind::Artifact);
-        assert_eq!(art.artifact_type.as_deref(), Some("application/vnd.example.log"));
+        assert_eq!(
+            art.artifact_type.as_deref(),
+            Some("application/vnd.example.log")
+        );
         assert_eq!(art.blobs[0].check.verified(), Some(true));
         assert_eq!(art.blobs[0].size, Some(big.len() as u64));
         assert_eq!(art.blobs[0].member_size, Some(big.len() as u64));

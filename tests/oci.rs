@@ -81,7 +81,10 @@ fn oci_referrer_is_attached_to_its_subject_and_its_blob_is_not_a_tar_problem() {
         assert_eq!(art.manifest_check.verified(), Some(true));
         assert_eq!(art.blobs.len(), 1);
         assert_eq!(art.blobs[0].check.verified(), Some(true));
-        assert_eq!(art.blobs[0].media_type.as_deref(), Some("application/spdx+json"));
+        assert_eq!(
+            art.blobs[0].media_type.as_deref(),
+            Some("application/spdx+json")
+        );
         let codes = codes(&d);
         assert!(!codes.iter().any(|c| c == "not_a_tar"), "{codes:?}");
         assert!(!codes.iter().any(|c| c == "diff_id_count"), "{codes:?}");

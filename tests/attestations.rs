@@ -1,0 +1,163 @@
+//! Archives as today's tools write them: BuildKit attestations, SBOMs,
+//! cosign signatures, OCI 1.1 referrers and containerd names, built in
+//! code and read both ways.
+
+mod common;
+
+use layercake::attachment::Kind;
+use layercake::Severity;
+use serde_json::json;
+
+use common::attest::*;
+use common::build::*;
+use common::read::*;
+
+#[test]
+fn buildkit_oci_export_with_provenance_is_one_image_per_platform() {
+    for archs in [&["amd64"][..], &["amd64", "arm64"]] {
+        let f = buildkit_oci(archs, Sbom::None, false);
+        for d in read_both(&f.archive) {
+            let r = &d.report;
+            assert_eq!(r.images.len(), archs.len(), "{:?}", r.images);
+            assert!(r.artifacts.is_empty());
+            assert!(r.archive.absent_platforms.is_empty());
+            for (img, (b, arch)) in r.images.iter().zip(f.images.iter().zip(archs)) {
+                assert_eq!(img.platform.label(), format!("linux/{arch}"));
+                assert_eq!(img.tags, ["example.com/pyapp:2.0"]);
+                assert_eq!(img.manifest_digest, Some(sha(&b.manifest)));
+                assert_eq!(img.verified, Some(true));
+                assert_eq!(img.attestations.len(), 1);
+                let a = &img.attestations[0];
+                assert_eq!(a.kind, Kind::Attestation);
+                assert_eq!(a.manifest_digest, Some(sha(&b.att_manifest)));
+                assert_eq!(a.subject, Some(sha(&b.manifest)));
+                assert_eq!(a.attached_to.as_deref(), Some("manifest"));
+                assert_eq!(a.predicate_types, [SLSA_V02]);
+                assert_eq!(a.blobs.len(), 1);
+                assert_eq!(a.blobs[0].media_type.as_deref(), Some(IN_TOTO));
+                assert_eq!(a.blobs[0].digest, Some(sha(&b.statements[0])));
+                assert_eq!(a.blobs[0].check.verified(), Some(true));
+            }
+            // an attestation is no layer: nothing of it is read as a tar
+            assert_eq!(d.blobs.len(), archs.len());
+            assert_eq!(r.worst(), None, "{:?}", r.all_problems());
+        }
+    }
+}
+
+#[test]
+fn sbom_attestations_name_their_predicate_types() {
+    for (which, ptype) in [(Sbom::Spdx, SPDX), (Sbom::CycloneDx, CYCLONEDX)] {
+        let f = buildkit_oci(&["amd64"], which, true);
+        for d in read_both(&f.archive) {
+            let a = &d.report.images[0].attestations[0];
+            assert_eq!(a.predicate_types, [SLSA_V1, ptype]);
+            assert_eq!(a.blobs[1].digest, Some(sha(&f.images[0].statements[1])));
+        }
+    }
+}
+
+#[test]
+fn containerd_store_docker_save_has_one_image_its_full_name_and_an_absent_platform() {
+    let f = containerd_save();
+    for d in read_both(&f.archive) {
+        let r = &d.report;
+        assert_eq!(r.archive.formats, ["docker", "oci"]);
+        assert_eq!(r.images.len(), 1, "{:?}", r.images);
+        let img = &r.images[0];
+        // containerd's name, and docker's short `pyapp:1.0` is the same one
+        assert_eq!(img.tags, ["docker.io/library/pyapp:1.0"]);
+        assert_eq!(img.platform.label(), "linux/amd64");
+        assert_eq!(img.manifest_digest, Some(sha(&f.amd64.manifest)));
+        assert_eq!(img.verified, Some(true));
+        assert_eq!(img.attestations.len(), 1);
+        assert_eq!(
+            img.attestations[0].manifest_digest,
+            Some(sha(&f.amd64.att_manifest))
+        );
+        assert_eq!(img.attestations[0].predicate_types, [SLSA_V02, SPDX]);
+        // the arm64 platform was never pulled: listed, and still a note
+        let absent = &r.archive.absent_platforms;
+        assert_eq!(absent.len(), 1, "{absent:?}");
+        assert_eq!(absent[0].platform.label(), "linux/arm64");
+        assert_eq!(absent[0].manifest_digest, Some(sha(&f.arm64.manifest)));
+        assert_eq!(
+            absent[0].name.as_deref(),
+            Some("docker.io/library/pyapp:1.0")
+        );
+        let absent_notes = r
+            .all_problems()
+            .iter()
+            .filter(|p| p.code == "absent")
+            .count();
+        assert_eq!(absent_notes, 2, "the arm64 manifest and its attestation");
+        assert_eq!(r.worst(), Some(Severity::Note));
+        assert!(r.artifacts.is_empty());
+    }
+}
+
+#[test]
+fn cosign_signature_attaches_to_the_image_it_signs() {
+    let f = cosign_signed();
+    for d in read_both(&f.archive) {
+        let r = &d.report;
+        assert_eq!(r.images.len(), 1, "{:?}", r.images);
+        let img = &r.images[0];
+        assert_eq!(img.tags, ["example.com/app:1.0"]);
+        assert_eq!(img.attestations.len(), 1);
+        let s = &img.attestations[0];
+        assert_eq!(s.kind, Kind::Signature);
+        assert_eq!(s.subject, Some(sha(&f.manifest)));
+        assert_eq!(s.manifest_digest, Some(sha(&f.sig_manifest)));
+        assert_eq!(s.blobs[0].digest, Some(sha(&f.payload)));
+        assert!(r.artifacts.is_empty());
+        assert_eq!(r.worst(), None, "{:?}", r.all_problems());
+    }
+}
+
+#[test]
+fn referrer_of_an_absent_subject_is_listed_as_an_artifact() {
+    let empty = b"{}";
+    let blob = b"sbom";
+    let absent = sha(b"not here");
+    let referrer = to_json(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "artifactType": "application/vnd.example.sbom",
+        "config": desc("application/vnd.oci.empty.v1+json", empty),
+        "layers": [desc("application/vnd.example.sbom", blob)],
+        "subject": {"mediaType": OCI_MANIFEST, "digest": absent.to_string(), "size": 8},
+    }));
+    let index = json!({"schemaVersion": 2, "manifests": [desc(OCI_MANIFEST, &referrer)]});
+    let archive = oci_layout(&index, &[&referrer, empty, blob]).finish();
+    for d in read_both(&archive) {
+        assert!(d.report.images.is_empty());
+        let a = &d.report.artifacts[0];
+        assert_eq!(a.kind, Kind::Referrer);
+        assert_eq!(a.subject, Some(absent.clone()));
+        assert_eq!(a.attached_to, None);
+        assert_eq!(
+            a.artifact_type.as_deref(),
+            Some("application/vnd.example.sbom")
+        );
+        assert_eq!(a.blobs[0].check.verified(), Some(true));
+    }
+}
+
+#[test]
+fn inspect_json_shape_has_attestations_referrers_and_artifacts() {
+    let f = containerd_save();
+    let d = seek_read(&f.archive).unwrap();
+    let v = serde_json::to_value(&d.report).unwrap();
+    assert_eq!(v["images"].as_array().unwrap().len(), 1);
+    let a = &v["images"][0]["attestations"][0];
+    assert_eq!(a["kind"], "attestation");
+    assert_eq!(a["subject"], sha(&f.amd64.manifest).to_string());
+    assert_eq!(a["blobs"][0]["predicate_type"], SLSA_V02);
+    assert_eq!(a["blobs"][0]["media_type"], IN_TOTO);
+    assert_eq!(v["images"][0]["referrers"], json!([]));
+    assert_eq!(v["artifacts"], json!([]));
+    assert_eq!(
+        v["archive"]["absent_platforms"][0]["platform"]["architecture"],
+        "arm64"
+    );
+}
