@@ -12,7 +12,8 @@
 //!
 //! Public modules: [`digest`] (digests and checks), [`limits`] (every
 //! budget), [`media_type`] (every media-type rule), [`attachment`]
-//! (attestations, signatures, referrers), [`reference`] (image names), [`listing`] (rows for
+//! (attestations, signatures, referrers), [`attestation`] (what
+//! they say, parsed on demand), [`reference`] (image names), [`listing`] (rows for
 //! browsing a tree), [`sample`] (the sample archive); and the web worker's
 //! protocol and state, [`message`], [`session`] and [`page`].
 
@@ -20,6 +21,7 @@
 
 mod archive;
 pub mod attachment;
+pub mod attestation;
 mod config;
 mod contents;
 mod decompress;

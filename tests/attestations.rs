@@ -161,3 +161,129 @@ fn inspect_json_shape_has_attestations_referrers_and_artifacts() {
         "arm64"
     );
 }
+
+// ------------------------------------------------- what the documents say
+
+fn said(archive: &[u8], d: &layercake::Dissection) -> Vec<layercake::attestation::Said> {
+    layercake::attestation::read_image(&mut std::io::Cursor::new(archive), &d.report, 0).unwrap()
+}
+
+#[test]
+fn provenance_says_builder_source_materials_and_args() {
+    for v1 in [false, true] {
+        let f = buildkit_oci(&["amd64", "arm64"], Sbom::None, v1);
+        for d in read_both(&f.archive) {
+            let s = said(&f.archive, &d);
+            assert_eq!(s.len(), 1);
+            assert_eq!(s[0].subject, Some(sha(&f.images[0].manifest)));
+            let b = &s[0].blobs[0];
+            assert!(b.problems.is_empty(), "{:?}", b.problems);
+            assert_eq!(
+                b.predicate_type.as_deref(),
+                Some(if v1 { SLSA_V1 } else { SLSA_V02 })
+            );
+            assert_eq!(
+                b.subjects[0].digests,
+                [sha(&f.images[0].manifest).to_string()]
+            );
+            let p = b.provenance.as_ref().unwrap();
+            assert_eq!(p.slsa_version, if v1 { "v1" } else { "v0.2" });
+            assert_eq!(p.builder_id.as_deref(), Some(BUILDER));
+            assert!(p.build_type.as_deref().unwrap().contains("buildkit"));
+            assert_eq!(p.source.repository.as_deref(), Some(REPO));
+            assert_eq!(p.source.git_ref.as_deref(), Some("refs/heads/main"));
+            assert_eq!(p.source.path.as_deref(), Some("Dockerfile"));
+            assert_eq!(p.source.revision.as_deref(), Some("sha1:1234abcd"));
+            assert_eq!(p.materials.len(), 1);
+            assert!(p.materials[0]
+                .uri
+                .as_deref()
+                .unwrap()
+                .starts_with("pkg:docker/python@3.12"));
+            assert!(
+                p.args.contains(&("build-arg:PYTHON".into(), "3.12".into())),
+                "{:?}",
+                p.args
+            );
+            assert!(b.sbom.is_none() && b.signature.is_none());
+        }
+    }
+}
+
+#[test]
+fn sboms_list_their_packages_in_spdx_and_cyclonedx() {
+    for (which, format) in [(Sbom::Spdx, "SPDX-2.3"), (Sbom::CycloneDx, "CycloneDX 1.5")] {
+        let f = buildkit_oci(&["amd64"], which, false);
+        // also through a whole-archive gzip, read again from its start
+        let gz = gzip(&f.archive);
+        for (bytes, d) in [
+            (&f.archive, seek_read(&f.archive).unwrap()),
+            (&gz, seek_read(&gz).unwrap()),
+        ] {
+            let s = said(bytes, &d);
+            let b = &s[0].blobs[1];
+            assert_eq!(
+                b.predicate_type.as_deref(),
+                Some(if which == Sbom::Spdx { SPDX } else { CYCLONEDX })
+            );
+            let sbom = b.sbom.as_ref().unwrap();
+            assert_eq!(sbom.format, format);
+            assert_eq!(sbom.total, 2);
+            let names: Vec<&str> = sbom.packages.iter().map(|p| p.name.as_str()).collect();
+            assert_eq!(names, ["flask", "requests"]);
+            assert_eq!(sbom.packages[0].version.as_deref(), Some("3.0.0"));
+            assert_eq!(
+                sbom.packages[0].purl.as_deref(),
+                Some("pkg:pypi/flask@3.0.0")
+            );
+            assert_eq!(sbom.packages[0].license.as_deref(), Some("BSD-3-Clause"));
+            assert_eq!(sbom.packages[1].license.as_deref(), Some("Apache-2.0"));
+        }
+    }
+}
+
+#[test]
+fn a_signature_says_its_claims_and_that_it_is_not_verified() {
+    let f = cosign_signed();
+    for d in read_both(&f.archive) {
+        let s = said(&f.archive, &d);
+        let c = s[0].blobs[0].signature.as_ref().unwrap();
+        assert_eq!(c.image_digest, Some(sha(&f.manifest).to_string()));
+        assert_eq!(c.identity.as_deref(), Some("example.com/app"));
+        assert_eq!(c.verified, layercake::attestation::NOT_VERIFIED);
+        assert_eq!(
+            c.optional,
+            [("creator".to_string(), "ci@example.com".to_string())]
+        );
+    }
+}
+
+#[test]
+fn a_broken_statement_is_a_located_problem_not_a_panic() {
+    let mut f = platform_image("amd64", Sbom::None, false);
+    let bad = b"{\"predicateType\": ".to_vec();
+    f.statements[0] = bad.clone();
+    let mut att: serde_json::Value = serde_json::from_slice(&f.att_manifest).unwrap();
+    att["layers"][0] = desc(IN_TOTO, &bad);
+    f.att_manifest = to_json(&att);
+    let list: Vec<_> = descriptors(&f, "amd64").into_iter().collect();
+    let root = json!({"schemaVersion": 2, "manifests": list});
+    let archive = oci_layout(
+        &root,
+        &[
+            &f.tar,
+            &f.config,
+            &f.manifest,
+            &f.att_manifest,
+            &f.att_config,
+            &bad,
+        ],
+    )
+    .finish();
+    let d = seek_read(&archive).unwrap();
+    let s = said(&archive, &d);
+    let b = &s[0].blobs[0];
+    assert_eq!(b.problems.len(), 1, "{:?}", b.problems);
+    assert_eq!(b.problems[0].code, "bad_json");
+    assert_eq!(b.problems[0].location.digest, Some(sha(&bad)));
+}
