@@ -126,6 +126,23 @@ pub struct Package {
     pub license: Option<String>,
 }
 
+impl Package {
+    /// Whether the name, version, purl or licence holds `query`, ignoring
+    /// case (an empty query matches every package).
+    pub fn matches(&self, query: &str) -> bool {
+        let q = query.to_lowercase();
+        [
+            Some(&self.name),
+            self.version.as_ref(),
+            self.purl.as_ref(),
+            self.license.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|f| f.to_lowercase().contains(&q))
+    }
+}
+
 /// An SBOM's package list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sbom {

@@ -285,12 +285,22 @@ impl<'a> Walker<'a> {
         }
         let path = digest.blob_path();
         if self.store.index().get(&path).is_none() {
-            let what = match &desc.platform {
-                Some(p) => format!("manifest {} for {}", digest.short(), p.label()),
-                None => format!("blob {path}"),
-            };
             let attestation = desc.annotations.contains_key(attachment::REFERENCE_TYPE)
                 || desc.annotations.contains_key(attachment::REFERENCE_DIGEST);
+            let what = match (
+                &desc.platform,
+                desc.annotations.get(attachment::REFERENCE_DIGEST),
+            ) {
+                (_, Some(about)) if attestation => format!(
+                    "attestation manifest {} about {}",
+                    digest.short(),
+                    about
+                        .parse::<Digest>()
+                        .map_or(about.clone(), |d| d.short().to_string())
+                ),
+                (Some(p), _) => format!("manifest {} for {}", digest.short(), p.label()),
+                (None, _) => format!("blob {path}"),
+            };
             if let Some(p) = desc.platform.as_ref().filter(|p| {
                 !attestation
                     && p.os.as_deref() != Some("unknown")
