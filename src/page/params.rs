@@ -19,17 +19,20 @@ pub enum Tab {
     Files,
     /// Every digest, checked.
     Verify,
+    /// Attestations, SBOMs and signatures about the image.
+    Attestations,
 }
 
 impl Tab {
     /// Every tab, in the order shown.
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Cake,
         Tab::History,
         Tab::Config,
         Tab::Manifest,
         Tab::Files,
         Tab::Verify,
+        Tab::Attestations,
     ];
 
     /// The tab's name in URLs and element ids.
@@ -41,6 +44,7 @@ impl Tab {
             Tab::Manifest => "manifest",
             Tab::Files => "files",
             Tab::Verify => "verify",
+            Tab::Attestations => "attestations",
         }
     }
 
@@ -53,6 +57,7 @@ impl Tab {
             Tab::Manifest => "Manifest & index",
             Tab::Files => "Files",
             Tab::Verify => "Verification",
+            Tab::Attestations => "Attestations",
         }
     }
 

@@ -74,6 +74,8 @@ pub enum Action {
     Saved,
     /// A download could not be offered: why.
     SaveFailed(String),
+    /// The SBOM package search typed (the Attestations view).
+    PackageQuery(String),
 }
 
 /// The reducer: the state after `action`. The old state is left as it
@@ -191,6 +193,7 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
                 Rc::make_mut(o).downloading = None;
             }
         }
+        Action::PackageQuery(q) => s.package_query = q,
         Action::SaveFailed(m) => {
             if let Some(o) = &mut s.opened {
                 let o = Rc::make_mut(o);
@@ -374,6 +377,9 @@ impl State {
                     stats,
                 });
                 Rc::make_mut(&mut self.space).insert(image, space);
+            }
+            (Query::Attestations { image }, Answer::Attestations { said }) => {
+                Rc::make_mut(&mut self.attestations).insert(image, Rc::new(said));
             }
             (Query::Read { path, .. }, Answer::Contents { size, bytes }) => {
                 self.opened(&path, |o| {
