@@ -5,11 +5,15 @@
 //! one whose subject is not in the archive, or that has none, is listed
 //! among the report's `artifacts`.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::digest::{Check, Digest};
+use crate::limits::{limit, MAX_ATTACHED};
 use crate::oci::Descriptor;
+use crate::problem::{Location, Problem};
 use crate::report::{Image, Platform};
 
 /// BuildKit's annotation on an attestation manifest's index descriptor.
@@ -110,7 +114,7 @@ pub struct Attachment {
     /// Its layers.
     pub blobs: Vec<AttachedBlob>,
     /// The raw manifest.
-    pub manifest: Option<Value>,
+    pub manifest: Option<Arc<Value>>,
 }
 
 /// The digest a cosign tag names: `sha256-<hex>.sig` (or `.att`, `.sbom`).
@@ -199,13 +203,19 @@ pub fn classify(
 }
 
 /// Attaches each attachment to the image whose manifest it refers to (or
-/// to every image an index it refers to lists); returns those that attach
-/// nowhere, for the report's `artifacts`.
-pub fn attach(images: &mut [Image], attachments: Vec<Attachment>) -> Vec<Attachment> {
+/// to every image an index it refers to lists), shared, not copied, and
+/// within [`MAX_ATTACHED`] placements; returns those that attach nowhere
+/// (or past the limit), for the report's `artifacts`.
+pub fn attach(
+    images: &mut [Image],
+    attachments: Vec<Attachment>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Arc<Attachment>> {
     let mut loose = Vec::new();
+    let mut placed = 0usize;
     for mut a in attachments {
         let Some(subject) = a.subject.clone() else {
-            loose.push(a);
+            loose.push(Arc::new(a));
             continue;
         };
         let direct: Vec<usize> = images
@@ -226,10 +236,23 @@ pub fn attach(images: &mut [Image], attachments: Vec<Attachment>) -> Vec<Attachm
             (direct, "manifest")
         };
         if targets.is_empty() {
-            loose.push(a);
+            loose.push(Arc::new(a));
             continue;
         }
+        if placed + targets.len() > MAX_ATTACHED {
+            problems.push(Problem::new(
+                limit!(
+                    MAX_ATTACHED,
+                    format!("the attachments placed under images, at {subject}")
+                ),
+                Location::default().digest(a.manifest_digest.as_ref()),
+            ));
+            loose.push(Arc::new(a));
+            continue;
+        }
+        placed += targets.len();
         a.attached_to = Some(how.to_string());
+        let a = Arc::new(a);
         for t in targets {
             let img = &mut images[t];
             match a.kind {

@@ -272,7 +272,7 @@ pub(crate) fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<
         ));
     }
     report.archive.documents = docs;
-    report.artifacts = attachment::attach(&mut images, attachments);
+    report.artifacts = attachment::attach(&mut images, attachments, &mut report.problems);
     report.images = images;
     Ok(())
 }

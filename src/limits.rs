@@ -80,6 +80,11 @@ pub const MAX_KEPT_BYTES: u64 = 64 << 20;
 /// Links followed when resolving one member path of the outer archive.
 pub const MAX_LINK_HOPS: usize = 16;
 
+/// Attachments (attestations, signatures, referrers) placed under images,
+/// one attached under several images (a referrer of an index) counting
+/// once per image. Past it, the rest are listed among the artifacts.
+pub const MAX_ATTACHED: usize = 1_024;
+
 /// Bytes of one attestation blob (an in-toto statement, a DSSE envelope,
 /// an SBOM, a signature payload) read and parsed when its view is opened
 /// or `layercake attestations` asks. SBOMs of large images run to tens of

@@ -615,7 +615,7 @@ impl<'a> Walker<'a> {
             platform: desc.platform.clone(),
             predicate_types,
             blobs,
-            manifest: Some(json),
+            manifest: Some(std::sync::Arc::new(json)),
         }
     }
 }

@@ -53,7 +53,7 @@ pub struct Report {
     /// archive: artifacts that refer to nothing, and attachments whose
     /// subject is absent.
     #[serde(default)]
-    pub artifacts: Vec<Attachment>,
+    pub artifacts: Vec<Arc<Attachment>>,
     /// Problems that belong to the archive as a whole (images and layers
     /// carry their own).
     pub problems: Vec<Problem>,
@@ -197,10 +197,10 @@ pub struct Image {
     /// Attestations (in-toto statements: provenance, SBOMs) and
     /// signatures about this image.
     #[serde(default)]
-    pub attestations: Vec<Attachment>,
+    pub attestations: Vec<Arc<Attachment>>,
     /// OCI 1.1 referrers and other artifacts whose subject is this image.
     #[serde(default)]
-    pub referrers: Vec<Attachment>,
+    pub referrers: Vec<Arc<Attachment>>,
     /// Problems of the image itself (its layers carry their own).
     pub problems: Vec<Problem>,
 }

@@ -287,3 +287,55 @@ fn a_broken_statement_is_a_located_problem_not_a_panic() {
     assert_eq!(b.problems[0].code, "bad_json");
     assert_eq!(b.problems[0].location.digest, Some(sha(&bad)));
 }
+
+#[test]
+fn referrers_of_an_index_are_placed_within_max_attached() {
+    use layercake::limits::MAX_ATTACHED;
+    // an index of 40 images, and 40 referrers of that index: 1,600 placements
+    let n = 40;
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
+    let mut list = Vec::new();
+    for i in 0..n {
+        let tar = Tar::new().file(format!("{i}"), b"x").finish();
+        let config = image_config(&format!("arch{i}"), None, &[sha(&tar)]);
+        let manifest = oci_manifest(&config, &[desc(LAYER_TAR, &tar)]);
+        list.push(desc(OCI_MANIFEST, &manifest));
+        blobs.extend([tar, config, manifest]);
+    }
+    let index = to_json(&json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": list}));
+    let mut top = vec![desc(OCI_INDEX, &index)];
+    let empty = b"{}".to_vec();
+    for i in 0..n {
+        let blob = format!("sbom {i}").into_bytes();
+        let referrer = to_json(&json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/vnd.example.sbom",
+            "config": desc("application/vnd.oci.empty.v1+json", &empty),
+            "layers": [desc("application/vnd.example.sbom", &blob)],
+            "subject": desc(OCI_INDEX, &index),
+        }));
+        top.push(desc(OCI_MANIFEST, &referrer));
+        blobs.extend([blob, referrer]);
+    }
+    blobs.extend([index, empty]);
+    let root = json!({"schemaVersion": 2, "manifests": top});
+    let refs: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+    let archive = oci_layout(&root, &refs).finish();
+    let d = seek_read(&archive).unwrap();
+    let r = &d.report;
+    assert_eq!(r.images.len(), n);
+    let placed: usize = r.images.iter().map(|i| i.referrers.len()).sum();
+    assert_eq!(placed, MAX_ATTACHED / n * n);
+    assert_eq!(r.artifacts.len(), n - MAX_ATTACHED / n);
+    let limits: Vec<_> = r.problems.iter().filter(|p| p.code == "limit").collect();
+    assert_eq!(limits.len(), r.artifacts.len());
+    assert!(
+        limits[0].message.contains("MAX_ATTACHED"),
+        "{}",
+        limits[0].message
+    );
+    // one referrer under many images is one attachment, shared
+    assert!(std::sync::Arc::ptr_eq(
+        &r.images[0].referrers[0],
+        &r.images[1].referrers[0]
+    ));
+}

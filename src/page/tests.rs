@@ -364,7 +364,7 @@ fn attestations_are_asked_only_when_their_view_is_open() {
         blobs: Vec::new(),
         manifest: None,
     };
-    r.images[0].attestations.push(att);
+    r.images[0].attestations.push(std::sync::Arc::new(att));
     let s = reduce(open(Rc::default()), finished(r));
     let want = Query::Attestations { image: 0 };
     // the cake is shown: nothing of the attestations is read

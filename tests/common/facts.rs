@@ -156,11 +156,11 @@ fn check_attachment(ctx: &str, want: &Value, d: &Dissection, out: &mut Vec<Strin
             i.attestations
                 .iter()
                 .chain(&i.referrers)
-                .map(move |a| (n, a))
+                .map(move |a| (n, &**a))
         })
         .filter(|(_, a)| is(a))
         .collect();
-    let loose = d.report.artifacts.iter().find(is);
+    let loose = d.report.artifacts.iter().map(|a| &**a).find(is);
     let got = match want["subject"].as_str() {
         Some(subject) => {
             let direct: Vec<usize> = images
