@@ -47,7 +47,12 @@ fn headline(a: &Attachment) -> String {
 #[function_component(Attestations)]
 pub fn attestations(p: &AttestationsProps) -> Html {
     let img = &*p.image;
-    let all: Vec<&Attachment> = img.attestations.iter().chain(&img.referrers).collect();
+    let all: Vec<&Attachment> = img
+        .attestations
+        .iter()
+        .chain(&img.referrers)
+        .map(|a| &**a)
+        .collect();
     if all.is_empty() {
         return html! {
             <section class="attestations" id="attestations">
