@@ -102,7 +102,12 @@ impl Params {
         if self.tag.is_none() && self.platform.is_none() {
             return None;
         }
-        let with_tag = |i: &Image| self.tag.as_ref().is_none_or(|t| i.tags.contains(t));
+        // `tag=pyapp:1.0` names `docker.io/library/pyapp:1.0` too
+        let with_tag = |i: &Image| {
+            self.tag
+                .as_ref()
+                .is_none_or(|t| i.tags.iter().any(|n| crate::reference::same(n, t)))
+        };
         let on_platform = |i: &Image| self.platform.as_ref().is_none_or(|p| i.runs_on(p));
         images
             .iter()
