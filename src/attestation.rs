@@ -231,11 +231,13 @@ fn read_blob<R: Read + Seek>(src: &mut R, compression: Compression, b: &Attached
             at(),
         ));
     }
-    let json: Value = match serde_json::from_slice(&bytes) {
+    // typed, so that only the fields shown are kept: an SBOM of tens of
+    // megabytes costs its packages' strings, not a tree of JSON values
+    let body: Body = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => {
             let json_type = b.media_type.as_deref().is_some_and(|t| t.ends_with("json"));
-            if json_type {
+            if json_type || e.is_data() {
                 says.problems.push(Problem::new(
                     Fault::BadJson {
                         what: "attestation blob".into(),
@@ -253,22 +255,106 @@ fn read_blob<R: Read + Seek>(src: &mut R, compression: Compression, b: &Attached
             return says;
         }
     };
-    parse(&json, &mut says, &at);
+    parse(body, &mut says, &at);
     says
 }
 
-/// Parses a blob's JSON into `says`.
-fn parse(json: &Value, says: &mut BlobSays, at: &dyn Fn() -> Location) {
+/// The fields of an attestation document this reader shows, whatever the
+/// document is (a statement, an envelope, an SBOM, a signature payload, or
+/// a statement's predicate); every other field is skipped unparsed.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Body {
+    #[serde(rename = "payloadType")]
+    payload_type: Option<String>,
+    payload: Option<String>,
+    #[serde(rename = "predicateType")]
+    predicate_type: Option<String>,
+    #[serde(rename = "_type")]
+    statement_type: Option<String>,
+    subject: Option<Value>,
+    predicate: Option<Box<Body>>,
+    // SPDX 2.x
+    #[serde(rename = "spdxVersion")]
+    spdx_version: Option<String>,
+    packages: Option<Vec<SpdxPackage>>,
+    // CycloneDX
+    #[serde(rename = "bomFormat")]
+    bom_format: Option<String>,
+    #[serde(rename = "specVersion")]
+    spec_version: Option<String>,
+    components: Option<Vec<CdxComponent>>,
+    // cosign's simple signing
+    critical: Option<Value>,
+    optional: Option<Value>,
+    // SLSA provenance v0.2 and v1
+    builder: Option<Value>,
+    #[serde(rename = "buildType")]
+    build_type: Option<Value>,
+    materials: Option<Value>,
+    invocation: Option<Value>,
+    metadata: Option<Value>,
+    #[serde(rename = "buildDefinition")]
+    build_definition: Option<Value>,
+    #[serde(rename = "runDetails")]
+    run_details: Option<Value>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SpdxPackage {
+    name: Option<String>,
+    #[serde(rename = "versionInfo")]
+    version_info: Option<String>,
+    #[serde(rename = "licenseConcluded")]
+    license_concluded: Option<String>,
+    #[serde(rename = "licenseDeclared")]
+    license_declared: Option<String>,
+    #[serde(rename = "externalRefs")]
+    external_refs: Vec<SpdxRef>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SpdxRef {
+    #[serde(rename = "referenceType")]
+    reference_type: Option<String>,
+    #[serde(rename = "referenceLocator")]
+    reference_locator: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct CdxComponent {
+    name: Option<String>,
+    version: Option<String>,
+    purl: Option<String>,
+    licenses: Vec<CdxLicenseChoice>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct CdxLicenseChoice {
+    expression: Option<String>,
+    license: Option<CdxLicense>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct CdxLicense {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+/// Parses a blob's document into `says`.
+fn parse(body: Body, says: &mut BlobSays, at: &dyn Fn() -> Location) {
     // a DSSE envelope: a base64 payload, signed
-    if let (Some(ptype), Some(payload)) = (
-        json.get("payloadType").and_then(Value::as_str),
-        json.get("payload").and_then(Value::as_str),
-    ) {
+    if let (Some(ptype), Some(payload)) = (&body.payload_type, &body.payload) {
         says.signed = Some(NOT_VERIFIED.into());
-        let inner = base64(payload).and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+        let inner = base64(payload).and_then(|b| serde_json::from_slice::<Body>(&b).ok());
         match inner {
-            Some(v) if ptype.contains("in-toto") => return statement(&v, says),
-            Some(v) => return parse(&v, says, at),
+            Some(v) if ptype.contains("in-toto") => return statement(v, says),
+            Some(v) => return parse(v, says, at),
             None => {
                 says.problems.push(Problem::new(
                     Fault::BadJson {
@@ -281,30 +367,29 @@ fn parse(json: &Value, says: &mut BlobSays, at: &dyn Fn() -> Location) {
             }
         }
     }
-    if json.get("predicateType").is_some() || json.get("_type").is_some() {
-        return statement(json, says);
+    if body.predicate_type.is_some() || body.statement_type.is_some() {
+        return statement(body, says);
     }
-    if let Some(sbom) = sbom(json) {
-        says.sbom = Some(sbom);
+    if body.critical.is_some() {
+        says.signature = Some(claims(
+            body.critical.as_ref().unwrap_or(&Value::Null),
+            body.optional.as_ref(),
+        ));
         return;
     }
-    if let Some(critical) = json.get("critical") {
-        says.signature = Some(claims(critical, json.get("optional")));
+    if let Some(sbom) = sbom(body) {
+        says.sbom = Some(sbom);
         return;
     }
     says.note = Some("a JSON document this reader does not parse".into());
 }
 
 /// An in-toto statement: predicate type, subjects, and the predicate.
-fn statement(json: &Value, says: &mut BlobSays) {
-    let ptype = json
-        .get("predicateType")
-        .and_then(Value::as_str)
-        .map(String::from);
-    if ptype.is_some() {
-        says.predicate_type = ptype.clone();
+fn statement(body: Body, says: &mut BlobSays) {
+    if body.predicate_type.is_some() {
+        says.predicate_type = body.predicate_type.clone();
     }
-    says.subjects = list(json.get("subject"))
+    says.subjects = list(body.subject.as_ref())
         .iter()
         .take(MAX_ATTESTATION_ITEMS)
         .map(|s| Subject {
@@ -312,18 +397,26 @@ fn statement(json: &Value, says: &mut BlobSays) {
             digests: digests(s.get("digest")),
         })
         .collect();
-    let predicate = json.get("predicate").unwrap_or(&Value::Null);
-    let ptype = ptype.unwrap_or_default();
+    let ptype = body.predicate_type.unwrap_or_default();
+    let Some(predicate) = body.predicate else {
+        return;
+    };
+    let predicate = *predicate;
     if ptype.starts_with("https://slsa.dev/provenance/") {
-        says.provenance = Some(provenance(&ptype, predicate));
+        let p = serde_json::json!({
+            "builder": predicate.builder, "buildType": predicate.build_type,
+            "materials": predicate.materials, "invocation": predicate.invocation,
+            "metadata": predicate.metadata, "buildDefinition": predicate.build_definition,
+            "runDetails": predicate.run_details,
+        });
+        says.provenance = Some(provenance(&ptype, &p));
+    } else if predicate.critical.is_some() {
+        says.signature = Some(claims(
+            predicate.critical.as_ref().unwrap_or(&Value::Null),
+            predicate.optional.as_ref(),
+        ));
     } else if let Some(s) = sbom(predicate) {
         says.sbom = Some(s);
-    } else if ptype == "https://sigstore.dev/cosign/sign/v1" || predicate.get("critical").is_some()
-    {
-        says.signature = Some(claims(
-            predicate.get("critical").unwrap_or(&Value::Null),
-            predicate.get("optional"),
-        ));
     }
 }
 
@@ -412,73 +505,65 @@ fn provenance(ptype: &str, p: &Value) -> Provenance {
 }
 
 /// An SPDX 2.x or CycloneDX JSON document's packages.
-fn sbom(doc: &Value) -> Option<Sbom> {
-    if let Some(version) = doc.get("spdxVersion").and_then(Value::as_str) {
-        let all = list(doc.get("packages"));
+fn sbom(doc: Body) -> Option<Sbom> {
+    if let Some(version) = doc.spdx_version {
+        let all = doc.packages.unwrap_or_default();
+        let total = all.len();
         let packages = all
-            .iter()
+            .into_iter()
             .take(MAX_ATTESTATION_ITEMS)
             .filter_map(|p| {
-                let purl = list(p.get("externalRefs"))
-                    .iter()
-                    .find(|r| r.get("referenceType").and_then(Value::as_str) == Some("purl"))
-                    .and_then(|r| string(r, "referenceLocator"));
-                let license = ["licenseConcluded", "licenseDeclared"]
-                    .iter()
-                    .filter_map(|k| string(p, k))
+                let purl = p
+                    .external_refs
+                    .into_iter()
+                    .find(|r| r.reference_type.as_deref() == Some("purl"))
+                    .and_then(|r| r.reference_locator);
+                let license = [p.license_concluded, p.license_declared]
+                    .into_iter()
+                    .flatten()
                     .find(|l| l != "NOASSERTION" && l != "NONE");
                 Some(Package {
-                    name: string(p, "name")?,
-                    version: string(p, "versionInfo"),
+                    name: p.name?,
+                    version: p.version_info,
                     purl,
                     license,
                 })
             })
             .collect();
         return Some(Sbom {
-            format: version.to_string(),
+            format: version,
             packages,
-            total: all.len(),
+            total,
         });
     }
-    if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
-        let all = list(doc.get("components"));
+    if doc.bom_format.as_deref() == Some("CycloneDX") {
+        let all = doc.components.unwrap_or_default();
+        let total = all.len();
         let packages = all
-            .iter()
+            .into_iter()
             .take(MAX_ATTESTATION_ITEMS)
             .filter_map(|c| {
-                let licenses: Vec<String> = list(c.get("licenses"))
-                    .iter()
+                let licenses: Vec<String> = c
+                    .licenses
+                    .into_iter()
                     .filter_map(|l| {
-                        string(l, "expression")
-                            .or_else(|| {
-                                l.pointer("/license/id")
-                                    .and_then(Value::as_str)
-                                    .map(String::from)
-                            })
-                            .or_else(|| {
-                                l.pointer("/license/name")
-                                    .and_then(Value::as_str)
-                                    .map(String::from)
-                            })
+                        l.expression
+                            .or_else(|| l.license.and_then(|x| x.id.or(x.name)))
                     })
                     .collect();
                 Some(Package {
-                    name: string(c, "name")?,
-                    version: string(c, "version"),
-                    purl: string(c, "purl"),
+                    name: c.name?,
+                    version: c.version,
+                    purl: c.purl,
                     license: (!licenses.is_empty()).then(|| licenses.join(" OR ")),
                 })
             })
             .collect();
-        let version = doc
-            .get("specVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("?");
+        let version = doc.spec_version.unwrap_or_else(|| "?".into());
         return Some(Sbom {
             format: format!("CycloneDX {version}"),
             packages,
-            total: all.len(),
+            total,
         });
     }
     None
@@ -599,7 +684,11 @@ mod tests {
         }
         let env = serde_json::json!({"payloadType": "application/vnd.in-toto+json", "payload": enc, "signatures": []});
         let mut says = BlobSays::default();
-        parse(&env, &mut says, &Location::default);
+        parse(
+            serde_json::from_value(env).unwrap(),
+            &mut says,
+            &Location::default,
+        );
         assert_eq!(says.signed.as_deref(), Some(NOT_VERIFIED));
         assert_eq!(
             says.predicate_type.as_deref(),
