@@ -339,3 +339,42 @@ fn referrers_of_an_index_are_placed_within_max_attached() {
         &r.images[1].referrers[0]
     ));
 }
+
+#[test]
+fn an_attestation_blob_past_max_attestation_bytes_is_a_limit_not_a_read() {
+    use layercake::limits::MAX_ATTESTATION_BYTES;
+    let mut f = platform_image("amd64", Sbom::None, false);
+    let big = vec![b' '; MAX_ATTESTATION_BYTES as usize + 1];
+    f.statements[0] = big.clone();
+    let mut att: serde_json::Value = serde_json::from_slice(&f.att_manifest).unwrap();
+    att["layers"][0] = desc(IN_TOTO, &big);
+    f.att_manifest = to_json(&att);
+    let root = json!({"schemaVersion": 2, "manifests": descriptors(&f, "amd64")});
+    let archive = oci_layout(
+        &root,
+        &[
+            &f.tar,
+            &f.config,
+            &f.manifest,
+            &f.att_manifest,
+            &f.att_config,
+            &big,
+        ],
+    )
+    .finish();
+    let d = seek_read(&archive).unwrap();
+    // the walk only hashes it
+    assert_eq!(
+        d.report.images[0].attestations[0].blobs[0].check.verified(),
+        Some(true)
+    );
+    let s = said(&archive, &d);
+    let p = &s[0].blobs[0].problems;
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].code, "limit");
+    assert!(
+        p[0].message.contains("MAX_ATTESTATION_BYTES"),
+        "{}",
+        p[0].message
+    );
+}
