@@ -378,3 +378,50 @@ fn an_attestation_blob_past_max_attestation_bytes_is_a_limit_not_a_read() {
         p[0].message
     );
 }
+
+#[test]
+fn cut_or_mangled_statements_never_panic() {
+    let base = platform_image("amd64", Sbom::CycloneDx, true);
+    let whole = base.statements[1].clone();
+    let mut mangled: Vec<Vec<u8>> = (0..whole.len())
+        .step_by(13)
+        .map(|n| whole[..n].to_vec())
+        .collect();
+    // wrong types where strings are expected, nulls, an envelope of junk
+    mangled.push(br#"{"predicateType": 5, "subject": "x", "predicate": []}"#.to_vec());
+    mangled.push(br#"{"bomFormat": "CycloneDX", "components": [{"name": {"a": 1}}]}"#.to_vec());
+    mangled.push(br#"{"spdxVersion": "SPDX-2.3", "packages": [null, 3]}"#.to_vec());
+    mangled.push(br#"{"payloadType": "application/vnd.in-toto+json", "payload": "!!!"}"#.to_vec());
+    mangled.push(br#"{"payloadType": "x", "payload": "bnVsbA=="}"#.to_vec());
+    for blob in mangled {
+        let mut f = platform_image("amd64", Sbom::None, false);
+        let mut att: serde_json::Value = serde_json::from_slice(&f.att_manifest).unwrap();
+        att["layers"][0] = desc(IN_TOTO, &blob);
+        f.att_manifest = to_json(&att);
+        let root = json!({"schemaVersion": 2, "manifests": descriptors(&f, "amd64")});
+        let archive = oci_layout(
+            &root,
+            &[
+                &f.tar,
+                &f.config,
+                &f.manifest,
+                &f.att_manifest,
+                &f.att_config,
+                &blob,
+            ],
+        )
+        .finish();
+        let d = seek_read(&archive).unwrap();
+        let s = said(&archive, &d);
+        let b = &s[0].blobs[0];
+        // either something is said, or why not
+        assert!(
+            !b.problems.is_empty()
+                || b.note.is_some()
+                || b.sbom.is_some()
+                || b.predicate_type.is_some(),
+            "{}: {b:?}",
+            String::from_utf8_lossy(&blob)
+        );
+    }
+}
