@@ -16,6 +16,7 @@ use crate::web::link;
 pub struct HeaderProps {
     pub images: Rc<Vec<Rc<Image>>>,
     /// Platforms the index names whose manifest is not in the archive.
+    #[prop_or_default]
     pub absent: Rc<Vec<AbsentPlatform>>,
     /// The image shown.
     pub current: usize,
@@ -146,9 +147,27 @@ pub fn header(p: &HeaderProps) -> Html {
                 if let Some(t) = &img.artifact_type { <dt>{"Artifact type"}</dt><dd>{ t }</dd> }
                 if !img.attestations.is_empty() || !img.referrers.is_empty() {
                     <dt>{"Attestations"}</dt>
-                    <dd id="attestation-count">{ format!("{} attestations and signatures, {} referrers", img.attestations.len(), img.referrers.len()) }</dd>
+                    <dd id="attestation-count">{ attached_count(img.attestations.len(), img.referrers.len()) }</dd>
                 }
             </dl>
         </header>
     }
+}
+
+/// "1 attestation or signature, 2 referrers".
+fn attached_count(attestations: usize, referrers: usize) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    if attestations > 0 {
+        parts.push(plural(
+            attestations,
+            "attestation or signature",
+            "attestations and signatures",
+        ));
+    }
+    if referrers > 0 {
+        parts.push(plural(referrers, "referrer", "referrers"));
+    }
+    parts.join(", ")
 }
