@@ -31,7 +31,7 @@ pub const MAX_INDEX_DEPTH: usize = 64;
 /// in one archive. A descriptor reached twice is visited once.
 pub const MAX_DESCRIPTORS: usize = 100_000;
 
-/// Images (and artifacts) reported from one archive.
+/// Images and attachments (attestations, signatures, referrers, artifacts) reported from one archive, together.
 pub const MAX_IMAGES: usize = 1_024;
 
 /// Layers one image may list.
