@@ -117,6 +117,33 @@ pub struct Attachment {
     pub manifest: Option<Arc<Value>>,
 }
 
+/// What a predicate type is, in a few words: "SLSA provenance v1".
+pub fn predicate_name(predicate_type: &str) -> Option<&'static str> {
+    Some(match predicate_type {
+        "https://slsa.dev/provenance/v0.2" => "SLSA provenance v0.2",
+        "https://slsa.dev/provenance/v1" => "SLSA provenance v1",
+        "https://spdx.dev/Document" => "SPDX SBOM",
+        "https://cyclonedx.org/bom" => "CycloneDX SBOM",
+        "https://sigstore.dev/cosign/sign/v1" => "cosign signature",
+        "https://in-toto.io/attestation/vulns"
+        | "https://cosign.sigstore.dev/attestation/vuln/v1" => "vulnerability scan",
+        _ => return None,
+    })
+}
+
+/// Predicate types as a reader says them: "SLSA provenance v0.2
+/// (https://slsa.dev/provenance/v0.2), SPDX SBOM (https://spdx.dev/Document)".
+pub fn describe_predicates(types: &[String]) -> String {
+    types
+        .iter()
+        .map(|t| match predicate_name(t) {
+            Some(n) => format!("{n} ({t})"),
+            None => t.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The digest a cosign tag names: `sha256-<hex>.sig` (or `.att`, `.sbom`).
 fn cosign_tag(name: &str) -> Option<(Digest, &str)> {
     // a full reference ends with the tag after the last ':'

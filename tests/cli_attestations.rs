@@ -50,7 +50,7 @@ fn inspect_shows_one_image_its_attestation_and_the_absent_platform() {
         "{out}"
     );
     assert!(
-        out.contains("https://slsa.dev/provenance/v0.2, https://spdx.dev/Document"),
+        out.contains("SLSA provenance v0.2 (https://slsa.dev/provenance/v0.2), SPDX SBOM (https://spdx.dev/Document)"),
         "{out}"
     );
     assert!(out.contains("platforms not in this archive"), "{out}");

@@ -114,7 +114,7 @@ test('containerd-store docker save: full name, absent platform, provenance and S
     await p.page.waitForSelector('#provenance-builder', { timeout: h.DONE_TIMEOUT });
     assert.equal(await h.text(p.page, '#provenance-builder'), BUILDER);
     const view = await h.text(p.page, '#view-attestations');
-    assert.match(view, /https:\/\/slsa\.dev\/provenance\/v0\.2/);
+    assert.match(view, /SLSA provenance v0\.2 \(https:\/\/slsa\.dev\/provenance\/v0\.2\)/, 'says what the statement is');
     assert.match(view, new RegExp(REPO.replace(/[.]/g, '\\.')));
     assert.match(view, /Dockerfile/);
     const names = () => p.page.$$eval('#sbom-packages tr.package td.name', (tds) => tds.map((t) => t.textContent));

@@ -191,7 +191,7 @@ fn write_image(out: &mut dyn Write, i: usize, img: &Image) -> io::Result<()> {
 /// says it holds (predicate or artifact type), and what it refers to.
 fn write_attachment(out: &mut dyn Write, a: &Attachment) -> io::Result<()> {
     let what = if !a.predicate_types.is_empty() {
-        a.predicate_types.join(", ")
+        layercake::attachment::describe_predicates(&a.predicate_types)
     } else if let Some(t) = &a.artifact_type {
         t.clone()
     } else {

@@ -37,7 +37,7 @@ fn headline(a: &Attachment) -> String {
         Kind::Artifact => "Artifact",
     };
     let about = if !a.predicate_types.is_empty() {
-        a.predicate_types.join(", ")
+        crate::attachment::describe_predicates(&a.predicate_types)
     } else {
         a.artifact_type.clone().unwrap_or_default()
     };
