@@ -128,6 +128,45 @@ pub fn read_file<R: Read + Seek>(
     })
 }
 
+/// Reads a whole member of the outer archive again (an attestation's blob,
+/// not a file inside a layer): at most `limit` bytes, and an error when
+/// the member holds more or less than it claims. `member_offset` and
+/// `member_size` are where the dissection found it.
+pub fn read_member<R: Read + Seek>(
+    src: &mut R,
+    member_offset: u64,
+    member_size: u64,
+    archive_compression: Compression,
+    limit: u64,
+) -> io::Result<Vec<u8>> {
+    if member_size > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{member_size} bytes, more than the {limit} read"),
+        ));
+    }
+    let f = FileRef {
+        member: String::new(),
+        member_offset,
+        member_size,
+        archive_compression,
+        layer_compression: Compression::None,
+        offset: 0,
+        size: member_size,
+    };
+    with_content(src, &f, &mut |_| {}, |content| {
+        let mut out = Vec::with_capacity(member_size.min(limit) as usize);
+        content.take(member_size).read_to_end(&mut out)?;
+        if (out.len() as u64) < member_size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("member holds {} of its {member_size} bytes", out.len()),
+            ));
+        }
+        Ok(out)
+    })
+}
+
 /// Streams the whole file `f` names to `chunk`, [`DOWNLOAD_CHUNK`] bytes
 /// at a time (the last piece may be shorter). `progress` is told the bytes
 /// skipped to reach the file, then `chunk` the file's bytes as they come.

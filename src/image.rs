@@ -13,7 +13,7 @@ use crate::docker::digest_from_name;
 use crate::limits::{limit, MAX_DOCUMENTS_TOTAL_BYTES};
 use crate::problem::{Code, Error, Fault, Location, Problem};
 use crate::report::{Document, Image, Platform, Report};
-use crate::{docker, oci};
+use crate::{attachment, docker, oci, reference};
 
 /// A config as read: shared by every image that names it.
 #[derive(Clone)]
@@ -236,11 +236,13 @@ pub(crate) fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<
                 .unwrap_or_default(),
         );
     }
+    let mut attachments = Vec::new();
     if has_oci {
         report.archive.formats.push("oci".into());
-        let oci_images =
-            oci::Walker::new(store, &mut configs, &mut docs, &mut report.problems).run();
-        for img in oci_images {
+        let walked = oci::Walker::new(store, &mut configs, &mut docs, &mut report.problems).run();
+        attachments = walked.attachments;
+        report.archive.absent_platforms = walked.absent;
+        for img in walked.images {
             // Docker 25+ and containerd write both: one image, two names
             let twin = images.iter().position(|d: &Image| {
                 d.source == crate::report::Format::Docker
@@ -253,9 +255,7 @@ pub(crate) fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<
                     let docker_tags = std::mem::take(&mut images[i].tags);
                     let mut merged = img;
                     for t in docker_tags {
-                        if !merged.tags.contains(&t) {
-                            merged.tags.push(t);
-                        }
+                        reference::add(&mut merged.tags, &t);
                     }
                     images[i] = merged;
                 }
@@ -272,6 +272,7 @@ pub(crate) fn find_images(store: &mut dyn Store, report: &mut Report) -> Result<
         ));
     }
     report.archive.documents = docs;
+    report.artifacts = attachment::attach(&mut images, attachments, &mut report.problems);
     report.images = images;
     Ok(())
 }

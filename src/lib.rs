@@ -12,13 +12,17 @@
 //!
 //! Public modules: [`digest`] (digests and checks), [`limits`] (every
 //! budget), [`media_type`] (every media-type rule), [`sha256x4`] (four
-//! SHA-256 streams at once, [`Sha256x4`]), [`listing`] (rows for browsing a
+//! SHA-256 streams at once, [`Sha256x4`]), [`attachment`] (attestations,
+//! signatures, referrers), [`attestation`] (what they say, parsed on
+//! demand), [`reference`] (image names), [`listing`] (rows for browsing a
 //! tree), [`sample`] (the sample archive); and the web worker's
 //! protocol and state, [`message`], [`session`] and [`page`].
 
 #![deny(missing_docs)]
 
 mod archive;
+pub mod attachment;
+pub mod attestation;
 mod batch;
 mod config;
 mod contents;
@@ -35,6 +39,7 @@ pub mod limits;
 pub mod media_type;
 mod oci;
 mod problem;
+pub mod reference;
 mod report;
 pub mod sha256x4;
 mod share;
@@ -53,7 +58,8 @@ pub use entry::{Entry, Kind};
 pub use layer::{analyze, Counts, Expect, Feed, LayerFacts};
 pub use problem::{Code, Error, Location, Problem, Severity};
 pub use report::{
-    human, percent, ArchiveInfo, Document, FileStats, Format, Image, Layer, Platform, Report,
+    human, percent, AbsentPlatform, ArchiveInfo, Document, FileStats, Format, Image, Layer,
+    Platform, Report,
 };
 pub use sha256x4::Sha256x4;
 pub use share::Share;

@@ -31,7 +31,7 @@ pub const MAX_INDEX_DEPTH: usize = 64;
 /// in one archive. A descriptor reached twice is visited once.
 pub const MAX_DESCRIPTORS: usize = 100_000;
 
-/// Images (and artifacts) reported from one archive.
+/// Images and attachments (attestations, signatures, referrers, artifacts) reported from one archive, together.
 pub const MAX_IMAGES: usize = 1_024;
 
 /// Layers one image may list.
@@ -79,6 +79,22 @@ pub const MAX_KEPT_BYTES: u64 = 64 << 20;
 
 /// Links followed when resolving one member path of the outer archive.
 pub const MAX_LINK_HOPS: usize = 16;
+
+/// Attachments (attestations, signatures, referrers) placed under images,
+/// one attached under several images (a referrer of an index) counting
+/// once per image. Past it, the rest are listed among the artifacts.
+pub const MAX_ATTACHED: usize = 1_024;
+
+/// Bytes of one attestation blob (an in-toto statement, a DSSE envelope,
+/// an SBOM, a signature payload) read and parsed when its view is opened
+/// or `layercake attestations` asks. SBOMs of large images run to tens of
+/// megabytes; the index walk never reads them.
+pub const MAX_ATTESTATION_BYTES: u64 = 32 << 20;
+
+/// Items kept from one attestation document: SBOM packages, provenance
+/// materials and build args, statement subjects, each list on its own.
+/// Past it, the rest are counted, not kept.
+pub const MAX_ATTESTATION_ITEMS: usize = 100_000;
 
 /// The [`Fault::Limit`](crate::problem::Fault::Limit) for reaching one of
 /// the limits above: `limit!(MAX_INDEX_DEPTH, "index nesting at …")`.

@@ -20,6 +20,12 @@ pub fn is_image_config(media_type: &str) -> bool {
     )
 }
 
+/// The empty descriptor's media type (`{}`), which artifacts give as
+/// their config.
+pub fn is_empty(media_type: &str) -> bool {
+    media_type == "application/vnd.oci.empty.v1+json"
+}
+
 /// What a media type means, in a few words.
 pub fn explain(media_type: &str) -> Option<&'static str> {
     Some(match media_type {
@@ -46,6 +52,15 @@ pub fn explain(media_type: &str) -> Option<&'static str> {
         "application/vnd.oci.empty.v1+json" => "An empty descriptor ({}), used by artifacts",
         "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => {
             "A foreign (non-distributable) layer"
+        }
+        "application/vnd.in-toto+json" => {
+            "An in-toto statement: a predicate (provenance, SBOM) about an image"
+        }
+        "application/vnd.dsse.envelope.v1+json" => {
+            "A DSSE envelope: a signed in-toto statement (cosign attestation)"
+        }
+        "application/vnd.dev.cosign.simplesigning.v1+json" => {
+            "A cosign signature payload (signed claims about an image digest)"
         }
         _ => return None,
     })

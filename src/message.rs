@@ -24,6 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::attestation::Said;
 use crate::dissect::Event;
 use crate::entry::Entry;
 use crate::layer::LayerFacts;
@@ -158,6 +159,13 @@ pub enum Query {
         /// The file's path.
         path: String,
     },
+    /// What an image's attestations, signatures and referrers say (their
+    /// blobs read and parsed now, within the attestation limits):
+    /// answered by [`Answer::Attestations`].
+    Attestations {
+        /// The image, by its place in the report.
+        image: usize,
+    },
 }
 
 /// An answer to a [`Query`].
@@ -212,6 +220,11 @@ pub enum Answer {
     Downloaded {
         /// Bytes sent in all.
         size: u64,
+    },
+    /// What each of an image's attachments says, attestations first.
+    Attestations {
+        /// One per attachment, in the image's order.
+        said: Vec<Said>,
     },
     /// The query failed.
     Error {

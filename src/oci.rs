@@ -6,16 +6,19 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::Value;
 
 use crate::archive::{read_json, Store};
+use crate::attachment::{self, AttachedBlob, Attachment};
 use crate::digest::{Check, Digest};
 use crate::image::Configs;
 use crate::limits::{limit, MAX_DESCRIPTORS, MAX_IMAGES, MAX_INDEX_DEPTH, MAX_LAYERS_PER_IMAGE};
 use crate::media_type;
 use crate::problem::{Fault, Location, Problem};
-use crate::report::{Document, Format, Image, Layer, Platform};
+use crate::report::{AbsentPlatform, Document, Format, Image, Layer, Platform};
 
 /// The annotation that names an image in index.json (its tag).
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
-const CONTAINERD_NAME: &str = "io.containerd.image.name";
+/// The annotation containerd (and Docker's containerd image store) gives
+/// an image in index.json: the full reference the user tagged.
+pub const CONTAINERD_NAME: &str = "io.containerd.image.name";
 
 /// A content descriptor, read leniently.
 #[derive(Debug, Clone, Default)]
@@ -107,6 +110,12 @@ pub struct Walker<'a> {
     pub problems: &'a mut Vec<Problem>,
     /// The images made so far.
     pub images: Vec<Image>,
+    /// The manifests that are not images, made so far.
+    pub attachments: Vec<Attachment>,
+    /// Platforms listed whose manifest is absent.
+    pub absent: Vec<AbsentPlatform>,
+    /// Attachments already made, by manifest digest.
+    attached: HashMap<Digest, usize>,
     /// Indexes already walked, with the name they passed down.
     walked: HashSet<(Digest, Option<String>)>,
     /// Manifests already made images, by digest.
@@ -131,6 +140,9 @@ impl<'a> Walker<'a> {
             docs,
             problems,
             images: Vec::new(),
+            attachments: Vec::new(),
+            absent: Vec::new(),
+            attached: HashMap::new(),
             walked: HashSet::new(),
             made: HashMap::new(),
             descriptors: 0,
@@ -139,15 +151,16 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Reads index.json and returns the images it reaches (one per distinct
-    /// manifest; a manifest reached by several refs carries all their names).
-    pub fn run(mut self) -> Vec<Image> {
+    /// Reads index.json and returns what it reaches: the images (one per
+    /// distinct manifest; a manifest reached by several refs carries all
+    /// their names), the attachments, and the absent platforms.
+    pub fn run(mut self) -> Walked {
         let json = match read_json(self.store, "index.json") {
             Ok((json, _)) => json,
             Err(fault) => {
                 self.problems
                     .push(Problem::new(fault, Location::entry("index.json")));
-                return Vec::new();
+                return Walked::default();
             }
         };
         if !json.is_object() {
@@ -180,7 +193,11 @@ impl<'a> Walker<'a> {
                 Err(f) => self.problems.push(Problem::new(f, Location::entry(v.at))),
             }
         }
-        self.images
+        Walked {
+            images: self.images,
+            attachments: self.attachments,
+            absent: self.absent,
+        }
     }
 
     /// Queues an index's descriptors, first listed first visited.
@@ -229,11 +246,12 @@ impl<'a> Walker<'a> {
             ));
             return;
         };
-        // the name index.json gives wins over names nested indexes repeat
+        // the name index.json gives wins over names nested indexes repeat;
+        // containerd's full reference wins over a ref name (often only the tag)
         let name = name.or_else(|| {
             desc.annotations
-                .get(REF_NAME)
-                .or_else(|| desc.annotations.get(CONTAINERD_NAME))
+                .get(CONTAINERD_NAME)
+                .or_else(|| desc.annotations.get(REF_NAME))
                 .map(String::as_str)
         });
         if parents.contains(&digest) {
@@ -252,21 +270,55 @@ impl<'a> Walker<'a> {
             return;
         }
         // a manifest reached again (another ref, or a referrer of it): add the name
-        if let Some(&i) = self.made.get(&digest) {
-            let img = &mut self.images[i];
+        let tags = match (self.made.get(&digest), self.attached.get(&digest)) {
+            (Some(&i), _) => Some(&mut self.images[i].tags),
+            (None, Some(&i)) => Some(&mut self.attachments[i].tags),
+            (None, None) => None,
+        };
+        if let Some(tags) = tags {
             if let Some(n) = name {
-                if !img.tags.iter().any(|t| t == n) {
-                    img.tags.push(n.to_string());
+                if !tags.iter().any(|t| t == n) {
+                    tags.push(n.to_string());
                 }
             }
             return;
         }
         let path = digest.blob_path();
         if self.store.index().get(&path).is_none() {
-            let what = match &desc.platform {
-                Some(p) => format!("manifest {} for {}", digest.short(), p.label()),
-                None => format!("blob {path}"),
+            let attestation = desc.annotations.contains_key(attachment::REFERENCE_TYPE)
+                || desc.annotations.contains_key(attachment::REFERENCE_DIGEST);
+            let what = match (
+                &desc.platform,
+                desc.annotations.get(attachment::REFERENCE_DIGEST),
+            ) {
+                (_, Some(about)) if attestation => format!(
+                    "attestation manifest {} about {}",
+                    digest.short(),
+                    about
+                        .parse::<Digest>()
+                        .map_or(about.clone(), |d| d.short().to_string())
+                ),
+                (Some(p), _) => format!("manifest {} for {}", digest.short(), p.label()),
+                (None, _) => format!("blob {path}"),
             };
+            if let Some(p) = desc.platform.as_ref().filter(|p| {
+                !attestation
+                    && p.os.as_deref() != Some("unknown")
+                    && p.architecture.as_deref() != Some("unknown")
+            }) {
+                if !self
+                    .absent
+                    .iter()
+                    .any(|a| a.manifest_digest.as_ref() == Some(&digest))
+                {
+                    self.absent.push(AbsentPlatform {
+                        platform: p.clone(),
+                        manifest_digest: Some(digest.clone()),
+                        name: name.map(String::from),
+                        parents: parents.to_vec(),
+                    });
+                }
+            }
             self.problems.push(Problem::new(
                 Fault::Absent { what },
                 Location::entry(path).digest(Some(&digest)),
@@ -321,12 +373,23 @@ impl<'a> Walker<'a> {
             });
             return;
         }
-        if self.images.len() >= MAX_IMAGES {
+        if self.images.len() + self.attachments.len() >= MAX_IMAGES {
             self.problems.push(Problem::new(
                 limit!(MAX_IMAGES, format!("the images reached, at {path}")),
                 Location::entry(path).digest(Some(&digest)),
             ));
             self.stopped = true;
+            return;
+        }
+        let config_type = json
+            .get("config")
+            .and_then(|c| c.get("mediaType"))
+            .and_then(Value::as_str);
+        let is_image = config_type.is_none_or(media_type::is_image_config);
+        if let Some((kind, subject)) = attachment::classify(desc, &json, name, is_image) {
+            let a = self.attachment(kind, subject, desc, json, &path, media_type, check, name);
+            self.attached.insert(digest, self.attachments.len());
+            self.attachments.push(a);
             return;
         }
         let mut img = Image::new(Format::Oci);
@@ -436,4 +499,134 @@ impl<'a> Walker<'a> {
         self.made.insert(digest, self.images.len());
         self.images.push(img);
     }
+
+    /// An attachment at descriptor level: its blobs are located and their
+    /// digests checked, never parsed.
+    #[allow(clippy::too_many_arguments)]
+    fn attachment(
+        &mut self,
+        kind: attachment::Kind,
+        subject: Option<Digest>,
+        desc: &Descriptor,
+        json: Value,
+        path: &str,
+        media_type: Option<String>,
+        check: Check,
+        name: Option<&str>,
+    ) -> Attachment {
+        let config = json
+            .get("config")
+            .and_then(|c| Descriptor::from_json(c).ok());
+        let config_media_type = config.as_ref().and_then(|c| c.media_type.clone());
+        let artifact_type = json
+            .get("artifactType")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .or_else(|| desc.artifact_type.clone())
+            .or_else(|| {
+                config_media_type
+                    .clone()
+                    .filter(|t| !media_type::is_image_config(t) && !media_type::is_empty(t))
+            });
+        let layers = json
+            .get("layers")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if layers.len() > MAX_LAYERS_PER_IMAGE {
+            self.problems.push(Problem::new(
+                limit!(
+                    MAX_LAYERS_PER_IMAGE,
+                    format!("{path}'s {} layers", layers.len())
+                ),
+                Location::entry(path),
+            ));
+        }
+        let mut blobs = Vec::new();
+        let mut predicate_types = Vec::new();
+        for (j, l) in layers.iter().take(MAX_LAYERS_PER_IMAGE).enumerate() {
+            let d = match Descriptor::from_json(l) {
+                Ok(d) => d,
+                Err(f) => {
+                    self.problems.push(Problem::new(
+                        f,
+                        Location::entry(format!("{path} layers[{j}]")),
+                    ));
+                    Descriptor::default()
+                }
+            };
+            let member = d
+                .digest
+                .as_ref()
+                .and_then(|dg| self.store.index().get(&dg.blob_path()))
+                .cloned();
+            let check = match (&d.digest, &member) {
+                (Some(dg), Some(m)) => match self.store.digest(&m.path) {
+                    Some(actual) => Check::compare(Some(dg), Some(&actual)),
+                    None => Check::Unreadable {
+                        expected: dg.clone(),
+                    },
+                },
+                _ => Check::NotChecked {
+                    reason: "the blob is not in the archive".into(),
+                },
+            };
+            if let Check::Mismatch { expected, actual } = &check {
+                self.problems.push(Problem::new(
+                    Fault::DigestMismatch {
+                        what: format!("blob of {path} layers[{j}]"),
+                        expected: expected.clone(),
+                        actual: actual.clone(),
+                    },
+                    Location::entry(member.as_ref().map_or(path, |m| m.path.as_str())),
+                ));
+            }
+            let predicate_type = d
+                .annotations
+                .get(attachment::PREDICATE_TYPE)
+                .or_else(|| d.annotations.get(attachment::COSIGN_PREDICATE_TYPE))
+                .cloned();
+            if let Some(t) = &predicate_type {
+                if !predicate_types.contains(t) {
+                    predicate_types.push(t.clone());
+                }
+            }
+            blobs.push(AttachedBlob {
+                digest: d.digest.clone(),
+                media_type: d.media_type.clone(),
+                size: d.size,
+                predicate_type,
+                path: member.as_ref().map(|m| m.path.clone()),
+                offset: member.as_ref().map(|m| m.offset),
+                member_size: member.as_ref().map(|m| m.size),
+                check,
+            });
+        }
+        Attachment {
+            kind,
+            manifest_digest: desc.digest.clone(),
+            manifest_media_type: media_type,
+            manifest_check: check,
+            tags: name.map(String::from).into_iter().collect(),
+            artifact_type,
+            config_media_type,
+            subject,
+            attached_to: None,
+            platform: desc.platform.clone(),
+            predicate_types,
+            blobs,
+            manifest: Some(std::sync::Arc::new(json)),
+        }
+    }
+}
+
+/// What a walk of index.json reaches.
+#[derive(Default)]
+pub struct Walked {
+    /// The images, one per distinct manifest.
+    pub images: Vec<Image>,
+    /// The manifests that are not images, one per distinct manifest.
+    pub attachments: Vec<Attachment>,
+    /// Platforms listed whose manifest is absent.
+    pub absent: Vec<AbsentPlatform>,
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::attachment::Attachment;
 use crate::config::{Config, HistoryStep};
 use crate::detect::Compression;
 use crate::digest::{verdict, Check, Digest};
@@ -45,8 +46,14 @@ pub fn percent(efficiency: f64) -> String {
 pub struct Report {
     /// The outer archive.
     pub archive: ArchiveInfo,
-    /// The images and artifacts found, docker and OCI twins merged.
+    /// The images found, docker and OCI twins merged (attestations,
+    /// signatures and referrers are attached to them, not listed here).
     pub images: Vec<Image>,
+    /// Manifests that are not images and attach to no image of the
+    /// archive: artifacts that refer to nothing, and attachments whose
+    /// subject is absent.
+    #[serde(default)]
+    pub artifacts: Vec<Arc<Attachment>>,
     /// Problems that belong to the archive as a whole (images and layers
     /// carry their own).
     pub problems: Vec<Problem>,
@@ -68,6 +75,23 @@ pub struct ArchiveInfo {
     pub seekable: bool,
     /// The raw JSON documents that name the images.
     pub documents: Vec<Document>,
+    /// Platforms an index names whose manifest is not in the archive (a
+    /// platform that was never pulled).
+    #[serde(default)]
+    pub absent_platforms: Vec<AbsentPlatform>,
+}
+
+/// A platform an index lists whose manifest is absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AbsentPlatform {
+    /// The platform the index gives.
+    pub platform: Platform,
+    /// The absent manifest's digest.
+    pub manifest_digest: Option<Digest>,
+    /// The name the index gives it.
+    pub name: Option<String>,
+    /// Digests of the indexes that list it, outermost first.
+    pub parents: Vec<Digest>,
 }
 
 /// A JSON document of the archive: manifest.json, index.json, repositories,
@@ -170,6 +194,13 @@ pub struct Image {
     pub verified: Option<bool>,
     /// Filesystem totals, once the layers are merged.
     pub files: Option<FileStats>,
+    /// Attestations (in-toto statements: provenance, SBOMs) and
+    /// signatures about this image.
+    #[serde(default)]
+    pub attestations: Vec<Arc<Attachment>>,
+    /// OCI 1.1 referrers and other artifacts whose subject is this image.
+    #[serde(default)]
+    pub referrers: Vec<Arc<Attachment>>,
     /// Problems of the image itself (its layers carry their own).
     pub problems: Vec<Problem>,
 }
@@ -200,6 +231,8 @@ impl Image {
             config_check: unchecked(),
             verified: None,
             files: None,
+            attestations: Vec::new(),
+            referrers: Vec::new(),
             problems: Vec::new(),
         }
     }

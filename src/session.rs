@@ -182,6 +182,9 @@ impl Session {
                 .map_err(|e| format!("cannot read {path}: {e}"))?;
                 Answer::Downloaded { size }
             }
+            Query::Attestations { image } => Answer::Attestations {
+                said: crate::attestation::read_image(src, &self.dissection.report, *image)?,
+            },
         })
     }
 }

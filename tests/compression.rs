@@ -159,10 +159,17 @@ fn large_artifact_blob_in_a_compressed_archive_is_not_a_tar_problem() {
         seek_read(&plain).unwrap(),
         seek_read(&gzip(&plain)).unwrap(),
     ] {
-        let art = &d.report.images[0];
-        assert!(art.is_artifact());
-        assert_eq!(art.layers[0].verified, Some(true));
-        assert_eq!(art.layers[0].size, Some(big.len() as u64));
+        // an artifact that refers to nothing is listed apart from images
+        assert!(d.report.images.is_empty());
+        let art = &d.report.artifacts[0];
+        assert_eq!(art.kind, layercake::attachment::Kind::Artifact);
+        assert_eq!(
+            art.artifact_type.as_deref(),
+            Some("application/vnd.example.log")
+        );
+        assert_eq!(art.blobs[0].check.verified(), Some(true));
+        assert_eq!(art.blobs[0].size, Some(big.len() as u64));
+        assert_eq!(art.blobs[0].member_size, Some(big.len() as u64));
         let codes = codes(&d);
         assert!(
             !codes.iter().any(|c| c == "not_a_tar"),

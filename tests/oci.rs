@@ -17,7 +17,8 @@ fn oci_nested_index_gives_one_image_per_platform() {
     for d in read_both(&f.archive) {
         let r = &d.report;
         assert_eq!(r.archive.formats, ["oci"]);
-        assert_eq!(r.images.len(), 3);
+        // the SBOM referrer is attached to the amd64 image, not listed
+        assert_eq!(r.images.len(), 2);
         let labels = ["linux/amd64", "linux/arm64/v8"];
         for (i, img) in r.images[..2].iter().enumerate() {
             assert_eq!(img.source, Format::Oci);
@@ -63,23 +64,27 @@ fn oci_absent_manifest_is_a_note_not_a_failure() {
 }
 
 #[test]
-fn oci_artifact_is_listed_and_its_blob_is_not_a_tar_problem() {
+fn oci_referrer_is_attached_to_its_subject_and_its_blob_is_not_a_tar_problem() {
     let f = oci_multi_platform();
     for d in read_both(&f.archive) {
-        let art = &d.report.images[2];
-        assert!(art.is_artifact());
+        assert!(d.report.artifacts.is_empty());
+        assert!(d.report.images[1].referrers.is_empty());
+        let art = &d.report.images[0].referrers[0];
+        assert_eq!(art.kind, layercake::attachment::Kind::Referrer);
         assert_eq!(
             art.artifact_type.as_deref(),
             Some("application/vnd.example.sbom.v1+json")
         );
         assert_eq!(art.manifest_digest, Some(sha(&f.manifests[2])));
         assert_eq!(art.subject, Some(sha(&f.manifests[0])));
-        assert_eq!(art.config_digest, Some(sha(b"{}")));
-        assert_eq!(art.config_check.verified(), Some(true));
-        assert_eq!(art.layers.len(), 1);
-        assert_eq!(art.layers[0].verified, Some(true));
-        assert_eq!(art.layers[0].compression, None);
-        assert_eq!(art.files, None);
+        assert_eq!(art.attached_to.as_deref(), Some("manifest"));
+        assert_eq!(art.manifest_check.verified(), Some(true));
+        assert_eq!(art.blobs.len(), 1);
+        assert_eq!(art.blobs[0].check.verified(), Some(true));
+        assert_eq!(
+            art.blobs[0].media_type.as_deref(),
+            Some("application/spdx+json")
+        );
         let codes = codes(&d);
         assert!(!codes.iter().any(|c| c == "not_a_tar"), "{codes:?}");
         assert!(!codes.iter().any(|c| c == "diff_id_count"), "{codes:?}");

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::attestation::Said;
 use crate::layer::LayerFacts;
 use crate::listing::{Marks, Sort};
 use crate::message::{Query, View};
@@ -146,6 +147,11 @@ pub struct State {
     pub search: Option<Rc<Found>>,
     /// Each image's space, as answered.
     pub space: Rc<HashMap<usize, Rc<Space>>>,
+    /// What each image's attestations say, as answered (asked only when
+    /// the Attestations view is open).
+    pub attestations: Rc<HashMap<usize, Rc<Vec<Said>>>>,
+    /// The SBOM package search typed.
+    pub package_query: String,
     /// The file shown.
     pub opened: Option<Rc<Opened>>,
     /// Queries asked and not answered yet, by number.
@@ -193,6 +199,8 @@ impl Default for State {
             listings: Rc::default(),
             search: None,
             space: Rc::default(),
+            attestations: Rc::default(),
+            package_query: String::new(),
             opened: None,
             pending: Rc::default(),
             refused: Rc::default(),
@@ -274,6 +282,13 @@ impl State {
                     limit: SPACE_ROWS,
                 });
             }
+        }
+        let attached = self
+            .current()
+            .is_some_and(|i| !i.attestations.is_empty() || !i.referrers.is_empty());
+        if self.tab == Tab::Attestations && attached && !self.attestations.contains_key(&self.image)
+        {
+            want.push(Query::Attestations { image: self.image });
         }
         if let Some(o) = &self.opened {
             if o.bytes.is_none() && o.error.is_none() {

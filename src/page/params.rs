@@ -19,17 +19,20 @@ pub enum Tab {
     Files,
     /// Every digest, checked.
     Verify,
+    /// Attestations, SBOMs and signatures about the image.
+    Attestations,
 }
 
 impl Tab {
     /// Every tab, in the order shown.
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Cake,
         Tab::History,
         Tab::Config,
         Tab::Manifest,
         Tab::Files,
         Tab::Verify,
+        Tab::Attestations,
     ];
 
     /// The tab's name in URLs and element ids.
@@ -41,6 +44,7 @@ impl Tab {
             Tab::Manifest => "manifest",
             Tab::Files => "files",
             Tab::Verify => "verify",
+            Tab::Attestations => "attestations",
         }
     }
 
@@ -53,6 +57,7 @@ impl Tab {
             Tab::Manifest => "Manifest & index",
             Tab::Files => "Files",
             Tab::Verify => "Verification",
+            Tab::Attestations => "Attestations",
         }
     }
 
@@ -97,7 +102,12 @@ impl Params {
         if self.tag.is_none() && self.platform.is_none() {
             return None;
         }
-        let with_tag = |i: &Image| self.tag.as_ref().is_none_or(|t| i.tags.contains(t));
+        // `tag=pyapp:1.0` names `docker.io/library/pyapp:1.0` too
+        let with_tag = |i: &Image| {
+            self.tag
+                .as_ref()
+                .is_none_or(|t| i.tags.iter().any(|n| crate::reference::same(n, t)))
+        };
         let on_platform = |i: &Image| self.platform.as_ref().is_none_or(|p| i.runs_on(p));
         images
             .iter()

@@ -74,6 +74,8 @@ pub enum Action {
     Saved,
     /// A download could not be offered: why.
     SaveFailed(String),
+    /// The SBOM package search typed (the Attestations view).
+    PackageQuery(String),
 }
 
 /// The reducer: the state after `action`. The old state is left as it
@@ -191,6 +193,7 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
                 Rc::make_mut(o).downloading = None;
             }
         }
+        Action::PackageQuery(q) => s.package_query = q,
         Action::SaveFailed(m) => {
             if let Some(o) = &mut s.opened {
                 let o = Rc::make_mut(o);
@@ -278,6 +281,7 @@ impl State {
             Update::LayerDone { blob, facts, .. } => self.layer_done(blob, facts),
             Update::Problem { problem } => Rc::make_mut(&mut self.problems).push(problem),
             Update::Finished { report } => {
+                let report_artifacts = report.artifacts.len();
                 // the final report carries every layer's facts
                 self.images = Rc::new(report.images.iter().cloned().map(Rc::new).collect());
                 self.archive = Some(Rc::new(report.archive.clone()));
@@ -288,8 +292,13 @@ impl State {
                 self.reading.read = self.reading.total.unwrap_or(self.reading.read);
                 if self.images.is_empty() {
                     // finished, but nothing to show: never a silent "done"
-                    self.failure =
-                        Some("no image was found in this archive (see the problems below)".into());
+                    self.failure = Some(match report_artifacts {
+                        0 => "no image was found in this archive (see the problems below)".into(),
+                        n => format!(
+                            "no image was found in this archive, only {n} artifact{} (attestations, signatures or referrers of images it does not hold; `layercake inspect` lists them)",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                    });
                     self.phase = Phase::Error;
                     return;
                 }
@@ -374,6 +383,9 @@ impl State {
                     stats,
                 });
                 Rc::make_mut(&mut self.space).insert(image, space);
+            }
+            (Query::Attestations { image }, Answer::Attestations { said }) => {
+                Rc::make_mut(&mut self.attestations).insert(image, Rc::new(said));
             }
             (Query::Read { path, .. }, Answer::Contents { size, bytes }) => {
                 self.opened(&path, |o| {

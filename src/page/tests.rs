@@ -344,3 +344,47 @@ fn the_embed_summary_names_only_a_src_file() {
     assert_eq!(v["state"], "done");
     assert_eq!(v["layers"], 4);
 }
+
+#[test]
+fn attestations_are_asked_only_when_their_view_is_open() {
+    use crate::attachment::{Attachment, Kind};
+    let mut r = report();
+    let att = Attachment {
+        kind: Kind::Attestation,
+        manifest_digest: None,
+        manifest_media_type: None,
+        manifest_check: crate::digest::Check::NotChecked { reason: "x".into() },
+        tags: Vec::new(),
+        artifact_type: None,
+        config_media_type: None,
+        subject: None,
+        attached_to: Some("manifest".into()),
+        platform: None,
+        predicate_types: vec!["https://slsa.dev/provenance/v0.2".into()],
+        blobs: Vec::new(),
+        manifest: None,
+    };
+    r.images[0].attestations.push(std::sync::Arc::new(att));
+    let s = reduce(open(Rc::default()), finished(r));
+    let want = Query::Attestations { image: 0 };
+    // the cake is shown: nothing of the attestations is read
+    assert!(!s.wanted().contains(&want));
+    let s = reduce(s, Action::SelectTab(Tab::Attestations));
+    let (s, asked) = ask(s);
+    assert_eq!(
+        asked.iter().filter(|(_, q)| *q == want).count(),
+        1,
+        "{asked:?}"
+    );
+    // asked once, while pending
+    assert!(!s.wanted().contains(&want));
+    let id = asked.iter().find(|(_, q)| *q == want).unwrap().0;
+    let s = reduce(
+        s,
+        Action::Answer(id, Answer::Attestations { said: Vec::new() }),
+    );
+    assert!(s.attestations.contains_key(&0));
+    assert!(!s.wanted().contains(&want));
+    let s = reduce(s, Action::PackageQuery("flask".into()));
+    assert_eq!(s.package_query, "flask");
+}

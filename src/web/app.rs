@@ -5,14 +5,16 @@
 //! giving each its props. What the workers say reaches the reducer as
 //! actions (see `pool.rs`).
 
+use std::rc::Rc;
+
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Blob;
 use yew::prelude::*;
 
 use crate::web::components::{
-    cake::Cake, config::ConfigView, dir::Browse, embed_bar::EmbedBar, files::Files, header::Header,
-    history::History, landing::Landing, manifest::Manifest, problems::Problems, progress::Progress,
-    tabs::Tabs, verify::Verify,
+    attestations::Attestations, cake::Cake, config::ConfigView, dir::Browse, embed_bar::EmbedBar,
+    files::Files, header::Header, history::History, landing::Landing, manifest::Manifest,
+    problems::Problems, progress::Progress, tabs::Tabs, verify::Verify,
 };
 use crate::web::download::fetch_blob;
 use crate::web::embed;
@@ -214,6 +216,10 @@ pub fn app() -> Html {
                 }
             }
             Tab::Verify => html! { <Verify image={image} /> },
+            Tab::Attestations => html! {
+                <Attestations image={image} said={s.attestations.get(&s.image).cloned()}
+                    query={s.package_query.clone()} on_action={h.act.clone()} />
+            },
         };
         html! { <main class="view" id={format!("view-{}", s.tab.name())}>{ body }</main> }
     });
@@ -237,6 +243,7 @@ pub fn app() -> Html {
         (_, false) => html! {
             <>
                 <Header images={s.images.clone()} current={s.image} file_name={file_name} src={s.src.clone()}
+                    absent={s.archive.as_ref().map(|a| Rc::new(a.absent_platforms.clone())).unwrap_or_default()}
                     loading={s.phase == Phase::Loading} report={s.report.clone()}
                     on_image={h.select_image.clone()} on_open={h.open.clone()} />
                 { progress }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use layercake::{Dissection, Format, Image, Layer};
+use layercake::attachment::Attachment;
+use layercake::{reference, Dissection, Format, Image, Layer};
 use serde_json::Value;
 
 fn strs(v: &Value) -> Option<Vec<String>> {
@@ -132,6 +133,136 @@ fn check_image(ctx: &str, want: &Value, got: &Image, out: &mut Vec<String>) {
     }
 }
 
+/// Whether `tags` hold the ref name `r`, alone or as the tag of a full
+/// reference (containerd's name, which wins over a bare ref name).
+fn has_ref(tags: &[String], r: &str) -> bool {
+    tags.iter()
+        .any(|t| t == r || (reference::is_bare_tag(r) && reference::tag_of(t) == Some(r)))
+}
+
+/// Checks a manifest that is not an image: attached under the image whose
+/// manifest is its subject when that is in the archive (or under the
+/// images of the index it names), else listed among the artifacts, with
+/// its blobs as the oracle saw them.
+fn check_attachment(ctx: &str, want: &Value, d: &Dissection, out: &mut Vec<String>) {
+    let md = want["manifest_digest"].as_str().unwrap_or_default();
+    let is =
+        |a: &&Attachment| a.manifest_digest.as_ref().map(|d| d.to_string()).as_deref() == Some(md);
+    let images = &d.report.images;
+    let under: Vec<(usize, &Attachment)> = images
+        .iter()
+        .enumerate()
+        .flat_map(|(n, i)| {
+            i.attestations
+                .iter()
+                .chain(&i.referrers)
+                .map(move |a| (n, &**a))
+        })
+        .filter(|(_, a)| is(a))
+        .collect();
+    let loose = d.report.artifacts.iter().map(|a| &**a).find(is);
+    let got = match want["subject"].as_str() {
+        Some(subject) => {
+            let direct: Vec<usize> = images
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| {
+                    i.manifest_digest.as_ref().map(|d| d.to_string()).as_deref() == Some(subject)
+                })
+                .map(|(n, _)| n)
+                .collect();
+            let listed: Vec<usize> = images
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.parents.iter().any(|p| p.to_string() == subject))
+                .map(|(n, _)| n)
+                .collect();
+            let expect = if direct.is_empty() { listed } else { direct };
+            let at: Vec<usize> = under.iter().map(|(n, _)| *n).collect();
+            if at != expect {
+                out.push(format!(
+                    "{ctx}: attached under images {at:?}, should be {expect:?} (subject {subject})"
+                ));
+            }
+            if expect.is_empty() != loose.is_some() {
+                out.push(format!(
+                    "{ctx}: listed among artifacts is {}, should be {}",
+                    loose.is_some(),
+                    expect.is_empty()
+                ));
+            }
+            if let Some((_, a)) = under.first() {
+                if a.subject.as_ref().map(|d| d.to_string()).as_deref() != Some(subject) {
+                    out.push(format!(
+                        "{ctx}: subject is {:?}, should be {subject}",
+                        a.subject
+                    ));
+                }
+            }
+            under.first().map(|(_, a)| *a).or(loose)
+        }
+        None if !under.is_empty() => {
+            // BuildKit's unknown/unknown manifest, attached where its annotation says
+            if under
+                .iter()
+                .any(|(_, a)| a.kind != layercake::attachment::Kind::Attestation)
+            {
+                out.push(format!(
+                    "{ctx}: an unknown/unknown manifest should be an attestation"
+                ));
+            }
+            under.first().map(|(_, a)| *a)
+        }
+        None => {
+            if loose.is_none() {
+                out.push(format!(
+                    "{ctx}: an artifact with no subject should be listed among artifacts"
+                ));
+            }
+            loose
+        }
+    };
+    let Some(got) = got else {
+        out.push(format!("{ctx}: not found as an attachment or artifact"));
+        return;
+    };
+    if let Some(r) = want["ref"].as_str() {
+        if !has_ref(&got.tags, r) {
+            out.push(format!("{ctx}: ref {r} missing from {:?}", got.tags));
+        }
+    }
+    if let Some(t) = want["artifactType"].as_str() {
+        if got.artifact_type.as_deref() != Some(t) {
+            out.push(format!(
+                "{ctx}: artifact type {:?}, should be {t}",
+                got.artifact_type
+            ));
+        }
+    }
+    if let Some(layers) = want.get("layers").and_then(Value::as_array) {
+        if layers.len() != got.blobs.len() {
+            out.push(format!(
+                "{ctx}: {} blobs, should be {}",
+                got.blobs.len(),
+                layers.len()
+            ));
+        }
+        for (j, (w, g)) in layers.iter().zip(&got.blobs).enumerate() {
+            if w["size"] != Value::from(g.size)
+                || w["digest"] != Value::from(g.digest.as_ref().map(|d| d.to_string()))
+            {
+                out.push(format!(
+                    "{ctx} blob {j}: {:?} {:?}, should be {} {}",
+                    g.digest, g.size, w["digest"], w["size"]
+                ));
+            }
+            if g.check.verified() != Some(true) {
+                out.push(format!("{ctx} blob {j}: not verified ({:?})", g.check));
+            }
+        }
+    }
+}
+
 /// Checks one archive's dissection against its facts.
 pub fn check_archive(facts: &Value, d: &Dissection, out: &mut Vec<String>) {
     let file = facts["file"].as_str().unwrap();
@@ -153,13 +284,25 @@ pub fn check_archive(facts: &Value, d: &Dissection, out: &mut Vec<String>) {
             continue;
         };
         for t in strs(&want["RepoTags"]).unwrap_or_default() {
-            if !got.tags.contains(&t) {
+            // `pyapp:1.0` and `docker.io/library/pyapp:1.0` are one name
+            if !got.tags.iter().any(|g| reference::same(g, &t)) {
                 out.push(format!("{ctx}: tag {t} missing from {:?}", got.tags));
             }
         }
         check_image(&ctx, want, got, out);
     }
     let mut seen = BTreeSet::new();
+    let mut attached = BTreeSet::new();
+    // a manifest an index lists as unknown/unknown is BuildKit's (it names
+    // the manifest it is about in an annotation the oracle does not record)
+    let unknown: BTreeSet<&str> = facts
+        .get("oci_images")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|w| w["platform"]["os"] == "unknown" && w["platform"]["architecture"] == "unknown")
+        .filter_map(|w| w["manifest_digest"].as_str())
+        .collect();
     for want in facts
         .get("oci_images")
         .and_then(Value::as_array)
@@ -178,6 +321,16 @@ pub fn check_archive(facts: &Value, d: &Dissection, out: &mut Vec<String>) {
             }
             continue;
         }
+        // a manifest with a subject, or an artifact type, is no image: it
+        // is attached to the image it refers to, or listed as an artifact
+        if want.get("subject").is_some()
+            || want.get("artifactType").is_some()
+            || unknown.contains(md)
+        {
+            check_attachment(&ctx, want, d, out);
+            attached.insert(md.to_string());
+            continue;
+        }
         let Some(got) = images
             .iter()
             .find(|i| i.manifest_digest.as_ref().map(|d| d.to_string()).as_deref() == Some(md))
@@ -186,16 +339,12 @@ pub fn check_archive(facts: &Value, d: &Dissection, out: &mut Vec<String>) {
             continue;
         };
         if let Some(r) = want["ref"].as_str() {
-            if !got.tags.iter().any(|t| t == r) {
+            if !has_ref(&got.tags, r) {
                 out.push(format!("{ctx}: ref {r} missing from {:?}", got.tags));
             }
         }
-        if want.get("artifactType").is_some() != got.is_artifact() {
-            out.push(format!(
-                "{ctx}: artifact is {}, should be {}",
-                got.is_artifact(),
-                want.get("artifactType").is_some()
-            ));
+        if got.is_artifact() {
+            out.push(format!("{ctx}: is an artifact, should be an image"));
         }
         if let Some(cd) = want["config_digest"].as_str() {
             let ours = got.config_digest.as_ref().map(|d| d.to_string());
@@ -212,6 +361,24 @@ pub fn check_archive(facts: &Value, d: &Dissection, out: &mut Vec<String>) {
         out.push(format!(
             "{file}: {distinct_oci} OCI images, should be {} distinct manifests",
             seen.len()
+        ));
+    }
+    let mut ours = BTreeSet::new();
+    for a in d.report.artifacts.iter().chain(
+        images
+            .iter()
+            .flat_map(|i| i.attestations.iter().chain(&i.referrers)),
+    ) {
+        ours.insert(
+            a.manifest_digest
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        );
+    }
+    if ours != attached {
+        out.push(format!(
+            "{file}: attachments and artifacts {ours:?}, should be {attached:?}"
         ));
     }
     for want in facts

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod attest;
 pub mod build;
 pub mod facts;
 pub mod read;

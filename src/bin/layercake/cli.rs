@@ -1,4 +1,4 @@
-//! The command line: `inspect` (text or JSON) and `ls`.
+//! The command line: `inspect` (text or JSON), `ls` and `attestations`.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
@@ -9,10 +9,10 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use layercake::{
-    dissect, dissect_stream, human, Dissection, Event, Image, Options, Quiet, Severity, Share,
+    dissect, dissect_stream, human, Dissection, Event, Options, Quiet, Severity, Share,
 };
 
-use crate::text;
+use crate::{said, text};
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +47,24 @@ enum Command {
         #[arg(long)]
         layer: Option<usize>,
         /// The archive ("-" reads standard input in one pass).
+        file: PathBuf,
+    },
+    /// Show what an image's attestations, SBOMs and signatures say (read and
+    /// parsed only here, never by `inspect`). Signatures are not verified.
+    Attestations {
+        /// Which image of the archive (0-based, as `inspect` numbers them).
+        #[arg(long)]
+        image: Option<usize>,
+        /// Pick the image for this platform: os/arch[/variant].
+        #[arg(long)]
+        platform: Option<String>,
+        /// Show only SBOM packages whose name, version, purl or licence holds this text.
+        #[arg(long)]
+        search: Option<String>,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The archive (a file: its blobs are read again).
         file: PathBuf,
     },
     /// Write the built-in sample image (a small docker-save archive).
@@ -94,7 +112,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             file,
         } => {
             let d = read(&file, true)?;
-            let i = pick_image(&d.report.images, image, platform.as_deref())?;
+            let i = pick_image(&d.report, image, platform.as_deref())?;
             let tree = d.tree(i);
             let written = match layer {
                 None => text::write_listing(&mut out, &tree),
@@ -112,6 +130,34 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             written.map_err(|e| e.to_string())?;
             d
         }
+        Command::Attestations {
+            image,
+            platform,
+            search,
+            json,
+            file,
+        } => {
+            if file.as_os_str() == "-" {
+                return Err("attestations reads its blobs again: give a file, not -".into());
+            }
+            let d = read(&file, false)?;
+            let i = pick_image(&d.report, image, platform.as_deref())?;
+            let mut src = BufReader::new(
+                File::open(&file).map_err(|e| format!("cannot open {}: {e}", file.display()))?,
+            );
+            let said = layercake::attestation::read_image(&mut src, &d.report, i)?;
+            let said = match &search {
+                Some(q) => said::filter(said, q),
+                None => said,
+            };
+            if json {
+                serde_json::to_writer_pretty(&mut out, &said).map_err(|e| e.to_string())?;
+                writeln!(out).map_err(|e| e.to_string())?;
+            } else {
+                said::write(&mut out, i, &d.report.images[i], &said).map_err(|e| e.to_string())?;
+            }
+            d
+        }
     };
     out.flush().map_err(|e| e.to_string())?;
     Ok(match d.report.worst() {
@@ -121,10 +167,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 fn pick_image(
-    images: &[Image],
+    report: &layercake::Report,
     index: Option<usize>,
     platform: Option<&str>,
 ) -> Result<usize, String> {
+    let images = &report.images;
     if images.is_empty() {
         return Err("the archive holds no image".into());
     }
@@ -138,11 +185,30 @@ fn pick_image(
         return Ok(i);
     }
     if let Some(p) = platform {
+        let absent = &report.archive.absent_platforms;
         return images
             .iter()
             .position(|img| !img.is_artifact() && img.runs_on(p))
             .ok_or_else(|| {
-                let have: Vec<String> = images.iter().map(|i| i.platform.label()).collect();
+                let named = absent.iter().find(|a| {
+                    let l = a.platform.label();
+                    l == p || l.starts_with(&format!("{p}/"))
+                });
+                if let Some(a) = named {
+                    return format!(
+                        "{p} is not in this archive: the index names its manifest {} but it was never saved",
+                        a.manifest_digest
+                            .as_ref()
+                            .map(|d| d.to_string())
+                            .unwrap_or_default()
+                    );
+                }
+                let mut have: Vec<String> = images.iter().map(|i| i.platform.label()).collect();
+                have.extend(
+                    absent
+                        .iter()
+                        .map(|a| format!("{} (not in this archive)", a.platform.label())),
+                );
                 format!(
                     "no image for platform {p}; the archive has {}",
                     have.join(", ")

@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use layercake::attachment::{Attachment, Kind};
 use layercake::{human, percent, short_command, write_line, Dissection, Entry, Image, Layer, Tree};
 
 fn mark(v: Option<bool>) -> &'static str {
@@ -56,6 +57,36 @@ pub fn write_report(out: &mut dyn Write, name: &str, d: &Dissection) -> io::Resu
     for (i, img) in r.images.iter().enumerate() {
         writeln!(out)?;
         write_image(out, i, img)?;
+    }
+    if !a.absent_platforms.is_empty() {
+        writeln!(
+            out,
+            "\nplatforms not in this archive (named by an index, never pulled):"
+        )?;
+        for p in &a.absent_platforms {
+            writeln!(
+                out,
+                "  {}{}  manifest {}",
+                escape(&p.platform.label()),
+                p.name
+                    .as_deref()
+                    .map(|n| format!(" of {}", escape(n)))
+                    .unwrap_or_default(),
+                p.manifest_digest
+                    .as_ref()
+                    .map(|d| d.labelled_short())
+                    .unwrap_or_default()
+            )?;
+        }
+    }
+    if !r.artifacts.is_empty() {
+        writeln!(
+            out,
+            "\nartifacts (not images; what they refer to is not in this archive):"
+        )?;
+        for at in &r.artifacts {
+            write_attachment(out, at)?;
+        }
     }
     let problems = r.all_problems();
     if !problems.is_empty() {
@@ -147,7 +178,48 @@ fn write_image(out: &mut dyn Write, i: usize, img: &Image) -> io::Result<()> {
             write_row(out, &j.to_string(), "", Some(l), "")?;
         }
     }
+    if !img.attestations.is_empty() || !img.referrers.is_empty() {
+        writeln!(out)?;
+        for at in img.attestations.iter().chain(&img.referrers) {
+            write_attachment(out, at)?;
+        }
+    }
     Ok(())
+}
+
+/// One attachment at descriptor level: what it is, its manifest, what it
+/// says it holds (predicate or artifact type), and what it refers to.
+fn write_attachment(out: &mut dyn Write, a: &Attachment) -> io::Result<()> {
+    let what = if !a.predicate_types.is_empty() {
+        layercake::attachment::describe_predicates(&a.predicate_types)
+    } else if let Some(t) = &a.artifact_type {
+        t.clone()
+    } else {
+        a.blobs
+            .iter()
+            .filter_map(|b| b.media_type.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut line = format!(
+        "  {:<12} {}  {}",
+        format!("{}:", a.kind.name()),
+        a.manifest_digest
+            .as_ref()
+            .map(|d| d.labelled_short())
+            .unwrap_or_default(),
+        escape(&what)
+    );
+    if let Some(s) = &a.subject {
+        line.push_str(&format!("  about {}", s.labelled_short()));
+        if a.attached_to.as_deref() == Some("index") {
+            line.push_str(" (the index)");
+        }
+    }
+    if a.kind == Kind::Signature {
+        line.push_str(&format!("  ({})", layercake::attestation::NOT_VERIFIED));
+    }
+    writeln!(out, "{line}")
 }
 
 fn write_history(out: &mut dyn Write, img: &Image) -> io::Result<Vec<usize>> {

@@ -5,7 +5,8 @@ use std::rc::Rc;
 use web_sys::{Blob, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::report::{Image, Report};
+use crate::reference;
+use crate::report::{AbsentPlatform, Image, Report};
 use crate::web::components::open_another::OpenAnother;
 use crate::web::components::source_origin::SourceOrigin;
 use crate::web::components::{human, mark};
@@ -14,6 +15,9 @@ use crate::web::link;
 #[derive(Properties, PartialEq)]
 pub struct HeaderProps {
     pub images: Rc<Vec<Rc<Image>>>,
+    /// Platforms the index names whose manifest is not in the archive.
+    #[prop_or_default]
+    pub absent: Rc<Vec<AbsentPlatform>>,
     /// The image shown.
     pub current: usize,
     pub file_name: String,
@@ -59,6 +63,20 @@ pub fn header(p: &HeaderProps) -> Html {
         .filter(|(_, i)| !i.is_artifact() && !i.tags.is_empty() && i.tags == img.tags)
         .map(|(n, i)| (n, i.platform.label()))
         .collect();
+    // platforms the same index names that were never saved: shown, not chosen
+    let absent: Vec<String> = p
+        .absent
+        .iter()
+        .filter(|a| {
+            let same_index = !a.parents.is_empty() && a.parents == img.parents;
+            let same_name = a
+                .name
+                .as_deref()
+                .is_some_and(|n| img.tags.iter().any(|t| reference::same(t, n)));
+            same_index || same_name
+        })
+        .map(|a| a.platform.label())
+        .collect();
     let export = {
         let report = p.report.clone();
         let name = name.clone();
@@ -93,11 +111,14 @@ pub fn header(p: &HeaderProps) -> Html {
                         </select>
                     </label>
                 }
-                if siblings.len() > 1 {
+                if siblings.len() + absent.len() > 1 {
                     <label class="picker">{"Platform "}
                         <select id="platform-picker" onchange={on_image}>
                             { for siblings.iter().map(|(i, platform)| html! {
                                 <option value={i.to_string()} selected={*i == p.current}>{ platform }</option>
+                            }) }
+                            { for absent.iter().map(|platform| html! {
+                                <option value="" disabled=true class="absent">{ format!("{platform} (not in this archive)") }</option>
                             }) }
                         </select>
                     </label>
@@ -124,7 +145,29 @@ pub fn header(p: &HeaderProps) -> Html {
                     <dd>{ format!("{} paths, {} wasted, efficiency {}", f.paths, human(f.wasted_bytes), crate::report::percent(f.efficiency)) }</dd>
                 }
                 if let Some(t) = &img.artifact_type { <dt>{"Artifact type"}</dt><dd>{ t }</dd> }
+                if !img.attestations.is_empty() || !img.referrers.is_empty() {
+                    <dt>{"Attestations"}</dt>
+                    <dd id="attestation-count">{ attached_count(img.attestations.len(), img.referrers.len()) }</dd>
+                }
             </dl>
         </header>
     }
+}
+
+/// "1 attestation or signature, 2 referrers".
+fn attached_count(attestations: usize, referrers: usize) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    if attestations > 0 {
+        parts.push(plural(
+            attestations,
+            "attestation or signature",
+            "attestations and signatures",
+        ));
+    }
+    if referrers > 0 {
+        parts.push(plural(referrers, "referrer", "referrers"));
+    }
+    parts.join(", ")
 }
