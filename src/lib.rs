@@ -25,6 +25,7 @@ mod detect;
 pub mod digest;
 mod dissect;
 mod docker;
+mod dockerfile;
 mod entry;
 mod headers;
 mod image;
@@ -32,8 +33,10 @@ mod layer;
 pub mod limits;
 pub mod media_type;
 mod oci;
+mod pattern;
 mod problem;
 mod report;
+mod report_file;
 mod share;
 mod source;
 mod stream;
@@ -45,11 +48,17 @@ pub use contents::{read_file, FileRef, PREVIEW_BYTES};
 pub use decompress::ZstdFrames;
 pub use detect::Compression;
 pub use dissect::{dissect, Blob, Dissection, Event, Options, Quiet, Sink};
+pub use dockerfile::{dockerfile, step as dockerfile_step, Step};
 pub use entry::{Entry, Kind};
 pub use layer::{analyze, Counts, Expect, LayerFacts};
+pub use pattern::Pattern;
 pub use problem::{Code, Error, Location, Problem, Severity};
 pub use report::{
     human, percent, ArchiveInfo, Document, FileStats, Format, Image, Layer, Platform, Report,
+};
+pub use report_file::{
+    choose_files, report_version, tool, write_report_file, Chosen, Recorded, RecordedFiles,
+    REPORT_VERSION,
 };
 pub use share::Share;
 pub use source::{Chunked, Ranges};

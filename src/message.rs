@@ -213,6 +213,12 @@ pub enum Answer {
         /// Bytes sent in all.
         size: u64,
     },
+    /// The file is opened from a report that does not hold its contents
+    /// (`layercake report --include PATH` would have added them).
+    NotInReport {
+        /// The file's path.
+        path: String,
+    },
     /// The query failed.
     Error {
         /// Why, in words.

@@ -70,6 +70,39 @@ impl Session {
         Ok(&self.listings[&view])
     }
 
+    /// The contents of `path` (in `view`) a report holds: `Ok(None)` when
+    /// the dissection is not read from a report.
+    fn recorded(&mut self, view: View, path: &str) -> Result<Option<Answer>, String> {
+        if self.dissection.recorded.is_none() {
+            return Ok(None);
+        }
+        let row = self
+            .listing(view)?
+            .get(path)
+            .ok_or_else(|| format!("{path} is not in this view"))?;
+        let (layer, entry) = row
+            .content
+            .ok_or_else(|| format!("{path} has no content to read"))?;
+        let blob = self
+            .dissection
+            .report
+            .images
+            .get(view.image)
+            .and_then(|i| i.layers.get(layer))
+            .and_then(|l| l.blob);
+        let held = match (blob, &self.dissection.recorded) {
+            (Some(b), Some(files)) => files.get(b, entry),
+            _ => None,
+        };
+        Ok(Some(match held {
+            Some(bytes) => Answer::Contents {
+                size: bytes.len() as u64,
+                bytes: bytes.to_vec(),
+            },
+            None => Answer::NotInReport { path: path.into() },
+        }))
+    }
+
     /// Where the content of `path` (in `view`) is.
     fn locate(&mut self, view: View, path: &str) -> Result<FileRef, String> {
         let row = self
@@ -158,6 +191,15 @@ impl Session {
                 }
             }
             Query::Read { view, path, limit } => {
+                if let Some(answer) = self.recorded(*view, path)? {
+                    return Ok(match answer {
+                        Answer::Contents { size, mut bytes } => {
+                            bytes.truncate((*limit).min(PREVIEW_BYTES) as usize);
+                            Answer::Contents { size, bytes }
+                        }
+                        other => other,
+                    });
+                }
                 let f = self.locate(*view, path)?;
                 let early = RefCell::new(early);
                 let bytes = read_file(
@@ -173,6 +215,15 @@ impl Session {
                 }
             }
             Query::Download { view, path } => {
+                if let Some(answer) = self.recorded(*view, path)? {
+                    return Ok(match answer {
+                        Answer::Contents { size, bytes } => {
+                            early(Answer::Chunk { bytes });
+                            Answer::Downloaded { size }
+                        }
+                        other => other,
+                    });
+                }
                 let f = self.locate(*view, path)?;
                 let early = RefCell::new(early);
                 // each piece goes out as it is read: nothing is gathered here

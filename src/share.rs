@@ -136,6 +136,7 @@ mod tests {
         let mut d = Dissection {
             report: Report::default(),
             blobs: vec![blob; 3],
+            recorded: None,
         };
         d.complete(0, LayerFacts::empty(), entries(MAX_ENTRIES - 10));
         d.complete(1, LayerFacts::empty(), entries(10));
