@@ -150,6 +150,13 @@ pub enum Query {
         /// Bytes at most.
         limit: u64,
     },
+    /// A report file (`.layercake.json.gz`) of what is open, recorded at
+    /// `at`: answered by [`Answer::Chunk`]s in order, then
+    /// [`Answer::Downloaded`].
+    SaveReport {
+        /// When, as RFC 3339 (the page's clock).
+        at: String,
+    },
     /// The whole file: answered by [`Answer::Progress`]es, then
     /// [`Answer::Chunk`]s in order, then [`Answer::Downloaded`].
     Download {

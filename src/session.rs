@@ -9,10 +9,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
-use crate::contents::{read_file, stream_file, FileRef, PREVIEW_BYTES};
+use crate::contents::{read_file, stream_file, FileRef, DOWNLOAD_CHUNK, PREVIEW_BYTES};
 use crate::dissect::Dissection;
 use crate::listing::Listing;
 use crate::message::{Answer, Query, View};
+use crate::report_file::write_report_file;
 use crate::tree::Tree;
 
 /// The most rows one listing, search or space answer carries, whatever
@@ -212,6 +213,19 @@ impl Session {
                 Answer::Contents {
                     size: f.size,
                     bytes,
+                }
+            }
+            Query::SaveReport { at } => {
+                let files = self.dissection.recorded.clone().unwrap_or_default();
+                let bytes = write_report_file(&self.dissection, &files, at, Vec::new())
+                    .map_err(|e| format!("cannot write the report: {e}"))?;
+                for piece in bytes.chunks(DOWNLOAD_CHUNK) {
+                    early(Answer::Chunk {
+                        bytes: piece.to_vec(),
+                    });
+                }
+                Answer::Downloaded {
+                    size: bytes.len() as u64,
                 }
             }
             Query::Download { view, path } => {
