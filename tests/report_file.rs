@@ -432,3 +432,73 @@ fn a_report_that_inflates_past_max_report_bytes_is_refused() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn the_pages_save_report_reads_back_and_a_report_of_a_report_keeps_its_record() {
+    let sample = layercake::sample::build();
+    let d = dissect(Cursor::new(sample.clone()), &Options::default(), &mut Quiet).unwrap();
+    let want = serde_json::to_value(&d.report).unwrap();
+    let mut s = Session::new(d);
+    let save = |s: &mut Session, at: &str| {
+        let mut bytes = Vec::new();
+        let last = s.answer(
+            &Query::SaveReport { at: at.into() },
+            &mut Cursor::new(sample.clone()),
+            &mut |a| match a {
+                Answer::Chunk { bytes: b } => bytes.extend(b),
+                other => panic!("{other:?}"),
+            },
+        );
+        assert_eq!(
+            last,
+            Answer::Downloaded {
+                size: bytes.len() as u64
+            }
+        );
+        bytes
+    };
+    let bytes = save(&mut s, "2026-12-03T14:00:00.000Z");
+    let d = dissect(Cursor::new(bytes), &Options::default(), &mut Quiet).unwrap();
+    let mut got = serde_json::to_value(&d.report).unwrap();
+    let rec = got.as_object_mut().unwrap().remove("recorded").unwrap();
+    assert_eq!(rec["at"], "2026-12-03T14:00:00.000Z");
+    assert_eq!(got, want);
+    // saved again later, it still says when its checks were made
+    let mut s = Session::new(d);
+    let again = save(&mut s, "2030-01-01T00:00:00.000Z");
+    let d = dissect(Cursor::new(again), &Options::default(), &mut Quiet).unwrap();
+    assert_eq!(d.report.recorded.unwrap().at, "2026-12-03T14:00:00.000Z");
+}
+
+#[test]
+fn a_report_is_read_in_shares_as_the_page_and_cli_read_archives() {
+    // a helper share gets nothing to read; the first share has it all, finished
+    let Some(dir) = common::fixtures() else {
+        return;
+    };
+    let bytes = {
+        let gz = write_report_file(
+            &bb_dissection(&dir),
+            &RecordedFiles::default(),
+            "t",
+            Vec::new(),
+        );
+        gz.unwrap()
+    };
+    let share = |index| Options {
+        share: Some(layercake::Share { index, of: 2 }),
+        ..Options::default()
+    };
+    let helper = dissect(Cursor::new(bytes.clone()), &share(1), &mut Quiet).unwrap();
+    assert!(helper.blobs.is_empty());
+    let mut finished = 0;
+    let first = dissect(Cursor::new(bytes), &share(0), &mut Quiet).unwrap();
+    assert!(first.missing().is_empty());
+    let d = first.finish(&Options::default(), &mut |e: layercake::Event<'_>| {
+        if matches!(e, layercake::Event::Finished(_)) {
+            finished += 1;
+        }
+    });
+    assert_eq!(finished, 1);
+    assert_eq!(d.report.images[0].verified, Some(true));
+}
