@@ -72,6 +72,9 @@ enum Command {
     },
     /// Write the built-in sample image (a small docker-save archive).
     Sample {
+        /// Write the docs' lab image instead (five layers, about 3,500 files).
+        #[arg(long)]
+        lab: bool,
         /// Where to write it.
         out: PathBuf,
     },
@@ -92,8 +95,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let d = match cli.command {
-        Command::Sample { out: path } => {
-            std::fs::write(&path, layercake::sample::build())
+        Command::Sample { lab, out: path } => {
+            let image = if lab {
+                layercake::sample::build_lab()
+            } else {
+                layercake::sample::build()
+            };
+            std::fs::write(&path, image)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             return Ok(ExitCode::SUCCESS);
         }
