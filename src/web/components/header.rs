@@ -26,10 +26,13 @@ pub struct HeaderProps {
     pub on_image: Callback<usize>,
     pub on_open: Callback<(Blob, String)>,
     /// Save a report file of what is open (the time it is recorded at).
+    #[prop_or_default]
     pub on_save_report: Callback<String>,
     /// A report file is being made.
+    #[prop_or_default]
     pub saving_report: bool,
     /// Why the last one could not be made.
+    #[prop_or_default]
     pub save_report_error: Option<String>,
 }
 

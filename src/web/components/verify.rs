@@ -30,6 +30,7 @@ fn check_cell(c: &Check) -> Html {
 pub struct VerifyProps {
     pub image: Rc<Image>,
     /// Set when the page shows a report: the checks are as it recorded them.
+    #[prop_or_default]
     pub recorded: Option<Recorded>,
 }
 
