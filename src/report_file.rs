@@ -98,6 +98,15 @@ impl RecordedFiles {
     }
 }
 
+impl Dissection {
+    /// The contents a report holds of what entry `entry` of layer `layer`
+    /// of image `image` wrote (none for a dissection of an archive).
+    pub fn recorded_contents(&self, image: usize, layer: usize, entry: usize) -> Option<&[u8]> {
+        let blob = self.report.images.get(image)?.layers.get(layer)?.blob?;
+        self.recorded.as_ref()?.get(blob, entry)
+    }
+}
+
 /// The version a report file's first bytes (inflated) name, if they are
 /// the start of one: `{"layercake_report": N`.
 pub fn report_version(head: &[u8]) -> Option<u64> {

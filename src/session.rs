@@ -71,48 +71,36 @@ impl Session {
         Ok(&self.listings[&view])
     }
 
-    /// The contents of `path` (in `view`) a report holds: `Ok(None)` when
-    /// the dissection is not read from a report.
+    /// Which layer and entry wrote the content of `path` (in `view`).
+    fn content(&mut self, view: View, path: &str) -> Result<(usize, usize), String> {
+        self.listing(view)?
+            .get(path)
+            .ok_or_else(|| format!("{path} is not in this view"))?
+            .content
+            .ok_or_else(|| format!("{path} has no content to read"))
+    }
+
+    /// The contents of `path` (in `view`) a report holds, or that it does
+    /// not; `Ok(None)` when the dissection is not read from a report.
     fn recorded(&mut self, view: View, path: &str) -> Result<Option<Answer>, String> {
         if self.dissection.recorded.is_none() {
             return Ok(None);
         }
-        let row = self
-            .listing(view)?
-            .get(path)
-            .ok_or_else(|| format!("{path} is not in this view"))?;
-        let (layer, entry) = row
-            .content
-            .ok_or_else(|| format!("{path} has no content to read"))?;
-        let blob = self
-            .dissection
-            .report
-            .images
-            .get(view.image)
-            .and_then(|i| i.layers.get(layer))
-            .and_then(|l| l.blob);
-        let held = match (blob, &self.dissection.recorded) {
-            (Some(b), Some(files)) => files.get(b, entry),
-            _ => None,
-        };
-        Ok(Some(match held {
-            Some(bytes) => Answer::Contents {
-                size: bytes.len() as u64,
-                bytes: bytes.to_vec(),
+        let (layer, entry) = self.content(view, path)?;
+        Ok(Some(
+            match self.dissection.recorded_contents(view.image, layer, entry) {
+                Some(bytes) => Answer::Contents {
+                    size: bytes.len() as u64,
+                    bytes: bytes.to_vec(),
+                },
+                None => Answer::NotInReport { path: path.into() },
             },
-            None => Answer::NotInReport { path: path.into() },
-        }))
+        ))
     }
 
     /// Where the content of `path` (in `view`) is.
     fn locate(&mut self, view: View, path: &str) -> Result<FileRef, String> {
-        let row = self
-            .listing(view)?
-            .get(path)
-            .ok_or_else(|| format!("{path} is not in this view"))?;
-        let (layer, entry) = row
-            .content
-            .ok_or_else(|| format!("{path} has no content to read"))?;
+        let (layer, entry) = self.content(view, path)?;
         self.dissection
             .locate(view.image, layer, entry)
             .ok_or_else(|| format!("cannot locate {path}"))
