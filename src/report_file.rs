@@ -22,7 +22,7 @@
 //! a blob the report lacks) is an [`Error::BadReport`].
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read, Seek, Write};
 
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
@@ -261,7 +261,7 @@ pub struct Chosen {
 }
 
 /// Reads the contents of the regular files whose paths match `patterns`
-/// (in every layer) from `src`, the archive `d` was read from, each of at
+/// (in every layer; a hardlink that matches holds its target's) from `src`, the archive `d` was read from, each of at
 /// most `max_file_bytes` (capped at [`MAX_RECORDED_FILE_BYTES`]), within
 /// [`MAX_RECORDED_CONTENT_BYTES`] in all. Each layer blob is read once.
 pub fn choose_files<R: Read + Seek>(
@@ -278,10 +278,34 @@ pub fn choose_files<R: Read + Seek>(
     let mut total = 0u64;
     for (b, blob) in d.blobs.iter().enumerate() {
         let mut wanted = Vec::new();
+        let mut taken = HashSet::new();
+        // a hardlink's content is its target's: the regular file of that
+        // path before it in the layer (looked up only if a hardlink matched)
+        let mut files_by_path: Option<HashMap<&[u8], usize>> = None;
         for (n, e) in blob.entries.iter().enumerate() {
-            if e.kind != Kind::File || e.whiteout.is_some() || !any_matches(patterns, &e.path) {
+            if e.whiteout.is_some() || !any_matches(patterns, &e.path) {
                 continue;
             }
+            let n = match (e.kind, &e.link) {
+                (Kind::File, _) => n,
+                (Kind::Hardlink, Some(target)) => {
+                    let by_path = files_by_path.get_or_insert_with(|| {
+                        let mut m = HashMap::new();
+                        for (k, f) in blob.entries.iter().enumerate() {
+                            if f.kind == Kind::File {
+                                m.entry(f.path.as_slice()).or_insert(k);
+                            }
+                        }
+                        m
+                    });
+                    match by_path.get(target.as_slice()) {
+                        Some(&k) if k < n && !taken.contains(&k) => k,
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            let e = &blob.entries[n];
             if e.size > max {
                 chosen.skipped.push(format!(
                     "{}: {} bytes, more than --max-file-bytes ({max})",
@@ -298,6 +322,7 @@ pub fn choose_files<R: Read + Seek>(
                 continue;
             }
             total += e.size;
+            taken.insert(n);
             wanted.push(n);
         }
         if wanted.is_empty() {

@@ -502,3 +502,59 @@ fn a_report_is_read_in_shares_as_the_page_and_cli_read_archives() {
     assert_eq!(finished, 1);
     assert_eq!(d.report.images[0].verified, Some(true));
 }
+
+#[test]
+fn files_are_read_from_gzip_layers_and_whole_archive_gzip_too() {
+    let Some(dir) = common::fixtures() else {
+        return;
+    };
+    for fixture in [
+        "built__bb-oci-gzip.tar",
+        "built__bb-oci-zstd.tar",
+        "built__bb-docker.tar.gz",
+    ] {
+        let path = common::fixture_path(&dir, fixture)
+            .to_string_lossy()
+            .into_owned();
+        let report = tmp(&format!("{fixture}.files.layercake.json.gz"));
+        layercake(&[
+            "report",
+            "--include",
+            "app/hello.txt",
+            "--include",
+            "etc/app.d/only.conf",
+            "-o",
+            &report,
+            &path,
+        ]);
+        let d = dissect(
+            Cursor::new(std::fs::read(&report).unwrap()),
+            &Options::default(),
+            &mut Quiet,
+        )
+        .unwrap();
+        assert_eq!(d.report.recorded.as_ref().unwrap().files, 3, "{fixture}");
+        let mut s = Session::new(d);
+        let view = View {
+            image: 0,
+            layer: None,
+        };
+        let got = s.answer(
+            &Query::Read {
+                view,
+                path: "etc/app.d/only.conf".into(),
+                limit: u64::MAX,
+            },
+            &mut Cursor::new(Vec::new()),
+            &mut |_| {},
+        );
+        assert_eq!(
+            got,
+            Answer::Contents {
+                size: 5,
+                bytes: b"only\n".to_vec()
+            },
+            "{fixture}"
+        );
+    }
+}
