@@ -24,6 +24,7 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read, Seek, Write};
+use std::rc::Rc;
 
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
 use serde::ser::SerializeTuple;
@@ -40,6 +41,7 @@ use crate::limits::{
 use crate::pattern::{any_matches, Pattern};
 use crate::problem::{Error, Location, Problem};
 use crate::report::Report;
+use crate::source::{read_up_to, Counted};
 use crate::whiteout::classify;
 
 /// The version of the report format this build writes and reads.
@@ -488,16 +490,21 @@ struct ReportFileIn {
 /// finished).
 pub(crate) fn read_report_file<R: Read>(src: R, sink: &mut dyn Sink) -> Result<Dissection, Error> {
     let bad = |detail: String| Error::BadReport { detail };
-    let mut text = Vec::new();
-    src.take(MAX_REPORT_BYTES + 1)
-        .read_to_end(&mut text)
-        .map_err(|e| bad(format!("cannot inflate it: {e}")))?;
-    if text.len() as u64 > MAX_REPORT_BYTES {
-        return Err(bad(format!(
-            "it inflates past MAX_REPORT_BYTES ({MAX_REPORT_BYTES} bytes)"
-        )));
-    }
-    match report_version(&text) {
+    // parsed as it is read (the text is never held whole), within the budget
+    let read = Rc::new(Cell::new(0u64));
+    let mut src = Counted {
+        inner: src.take(MAX_REPORT_BYTES + 1),
+        counter: read.clone(),
+    };
+    let head = read_up_to(&mut src, 512).map_err(|e| bad(format!("cannot inflate it: {e}")))?;
+    let past_limit = || {
+        (read.get() > MAX_REPORT_BYTES).then(|| {
+            bad(format!(
+                "it inflates past MAX_REPORT_BYTES ({MAX_REPORT_BYTES} bytes)"
+            ))
+        })
+    };
+    match report_version(&head) {
         Some(REPORT_VERSION) => {}
         Some(v) => {
             return Err(bad(format!(
@@ -507,10 +514,16 @@ pub(crate) fn read_report_file<R: Read>(src: R, sink: &mut dyn Sink) -> Result<D
         None => return Err(bad("it does not start with \"layercake_report\"".into())),
     }
     BUDGET.with(|b| b.set((MAX_ENTRIES, 0, 0)));
-    let parsed: Result<ReportFileIn, _> = serde_json::from_slice(&text);
+    let text = io::BufReader::with_capacity(256 * 1024, io::Cursor::new(head).chain(src));
+    let parsed: Result<ReportFileIn, _> = serde_json::from_reader(text);
     let (_, over, long) = BUDGET.with(Cell::get);
-    drop(text);
-    let file = parsed.map_err(|e| bad(format!("{e}")))?;
+    if let Some(e) = past_limit() {
+        return Err(e);
+    }
+    let file = parsed.map_err(|e| match e.io_error_kind() {
+        Some(_) => bad(format!("cannot inflate it: {e}")),
+        None => bad(format!("{e}")),
+    })?;
     let mut report = file.report;
     let mut problems = Vec::new();
     if over > 0 {
