@@ -31,5 +31,7 @@ html_theme_options = {
 }
 html_show_sphinx = False
 html_extra_path = ["_extra"]
+# the page's own drawn logo, so the browser asks for no /favicon.ico
+html_favicon = "../www/favicon.svg"
 html_static_path = []
 html_show_sourcelink = False

@@ -82,7 +82,14 @@ fn with_content<R: Read + Seek, T>(
     progress: &mut dyn FnMut(u64),
     then: impl FnOnce(&mut dyn Read) -> io::Result<T>,
 ) -> io::Result<T> {
-    let blob: Box<dyn Read + '_> = if f.archive_compression == Compression::None {
+    let mut layer = layer_stream(src, f)?;
+    skip(&mut layer, f.offset, progress)?;
+    then(&mut layer.take(f.size))
+}
+
+/// The uncompressed layer stream of the blob `f` names, from its start.
+fn layer_stream<'a, R: Read + Seek>(src: &'a mut R, f: &FileRef) -> io::Result<Box<dyn Read + 'a>> {
+    let blob: Box<dyn Read + 'a> = if f.archive_compression == Compression::None {
         src.seek(SeekFrom::Start(f.member_offset))?;
         Box::new((&mut *src).take(f.member_size))
     } else {
@@ -96,12 +103,48 @@ fn with_content<R: Read + Seek, T>(
         skip_quietly(&mut outer, f.member_offset)?;
         Box::new(outer.take(f.member_size))
     };
-    let mut layer = decoder(
+    Ok(Box::new(decoder(
         f.layer_compression,
         BufReader::with_capacity(SKIP_BUFFER, blob),
-    );
-    skip(&mut layer, f.offset, progress)?;
-    then(&mut layer.take(f.size))
+    )))
+}
+
+/// Reads several files of one layer blob in one pass: `wanted` holds each
+/// file's offset in the uncompressed layer stream and the bytes to read
+/// (at most `max` each, never more than the file's size); `each` is given
+/// each file's number in `wanted` and its bytes, in offset order. The
+/// blob is the one `layer` names (its `offset` and `size` are ignored).
+pub fn read_files<R: Read + Seek>(
+    src: &mut R,
+    layer: &FileRef,
+    wanted: &[(u64, u64)],
+    max: u64,
+    each: &mut dyn FnMut(usize, Vec<u8>),
+) -> io::Result<()> {
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by_key(|&i| wanted[i].0);
+    let mut stream = layer_stream(src, layer)?;
+    let mut at = 0u64;
+    for i in order {
+        let (offset, size) = wanted[i];
+        if offset < at {
+            continue; // overlaps the file before it: not a tar member's content
+        }
+        skip(&mut stream, offset - at, &mut |_| {})?;
+        let want = size.min(max);
+        // bounded by `max`, never by the header's size alone
+        let mut out = Vec::with_capacity(want.min(SKIP_BUFFER as u64) as usize);
+        (&mut stream).take(want).read_to_end(&mut out)?;
+        at = offset + out.len() as u64;
+        if (out.len() as u64) < want {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("file holds {} of its {want} bytes", out.len()),
+            ));
+        }
+        each(i, out);
+    }
+    Ok(())
 }
 
 /// Reads up to `limit` bytes of the file `f` names, and never more than

@@ -16,6 +16,7 @@ use crate::layer::{self, Expect, LayerFacts};
 use crate::limits::{limit, MAX_ENTRIES};
 use crate::problem::{Error, Fault, Location, Problem};
 use crate::report::{ArchiveInfo, Image, Report};
+use crate::report_file::{report_version, RecordedFiles};
 use crate::share::Share;
 use crate::source::{read_up_to, Counted};
 use crate::stream::dissect_stream;
@@ -159,6 +160,9 @@ pub struct Dissection {
     /// Each distinct layer blob, read once, numbered as the layers'
     /// `blob` fields say.
     pub blobs: Vec<Blob>,
+    /// Set only for a dissection read from a report file: the file
+    /// contents it holds (and its checks are as recorded, not fresh).
+    pub recorded: Option<RecordedFiles>,
 }
 
 impl Dissection {
@@ -259,12 +263,24 @@ pub fn dissect<R: Read + Seek>(
     let head = read_up_to(&mut src, 512).map_err(read_err(0))?;
     src.seek(SeekFrom::Start(0)).map_err(read_err(0))?;
     match sniff(&head) {
+        Sniffed::Other(_) if report_version(&head).is_some() => {
+            // a report file that is not compressed: one pass, by the first share
+            if opts.share.is_some_and(|s| s.index > 0) {
+                return Ok(Dissection {
+                    report: Report::default(),
+                    blobs: Vec::new(),
+                    recorded: None,
+                });
+            }
+            return dissect_stream(src, Some(len), opts, sink);
+        }
         Sniffed::Gzip | Sniffed::Zstd => {
             // a compressed archive is read in one pass, by the first share alone
             if opts.share.is_some_and(|s| s.index > 0) {
                 return Ok(Dissection {
                     report: Report::default(),
                     blobs: Vec::new(),
+                    recorded: None,
                 });
             }
             return dissect_stream(src, Some(len), opts, sink);
@@ -430,7 +446,11 @@ pub(crate) fn close(
     progress.tick(sink, true);
     // blobs left for the caller (a seekable read asked not to read them)
     let deferred = !opts.read_layers && report.archive.seekable;
-    let d = Dissection { report, blobs };
+    let d = Dissection {
+        report,
+        blobs,
+        recorded: None,
+    };
     if opts.share.is_some() || deferred {
         return Ok(d);
     }
@@ -464,7 +484,13 @@ pub(crate) fn announce(report: &Report, sink: &mut dyn Sink) {
 impl Dissection {
     /// Folds blob facts into the layers, checks every digest, merges the
     /// trees, and reports `Finished`.
+    /// A dissection read from a report file is finished as recorded: its
+    /// checks, trees and totals are the report's.
     pub fn finish(mut self, opts: &Options, sink: &mut dyn Sink) -> Dissection {
+        if self.recorded.is_some() {
+            sink.event(Event::Finished(&self.report));
+            return self;
+        }
         for img in &mut self.report.images {
             for l in img.layers.iter_mut().filter(|l| !l.read) {
                 if let Some(facts) = l.blob.and_then(|b| self.blobs[b].facts.as_ref()) {

@@ -118,8 +118,10 @@ pub fn normalize(raw: &[u8]) -> Vec<u8> {
 /// numbers, so nothing is lost on the way between workers.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum TextOrBytes {
+pub(crate) enum TextOrBytes {
+    /// UTF-8 text.
     Text(String),
+    /// Any other bytes.
     Bytes(Vec<u8>),
 }
 
@@ -132,7 +134,7 @@ impl From<TextOrBytes> for Vec<u8> {
     }
 }
 
-mod bytes_lossy {
+pub(crate) mod bytes_lossy {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {

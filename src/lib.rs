@@ -31,6 +31,7 @@ mod detect;
 pub mod digest;
 mod dissect;
 mod docker;
+mod dockerfile;
 mod entry;
 mod headers;
 mod image;
@@ -38,9 +39,11 @@ mod layer;
 pub mod limits;
 pub mod media_type;
 mod oci;
+mod pattern;
 mod problem;
 pub mod reference;
 mod report;
+mod report_file;
 pub mod sha256x4;
 mod share;
 mod source;
@@ -54,12 +57,18 @@ pub use contents::{read_file, FileRef, PREVIEW_BYTES};
 pub use decompress::ZstdFrames;
 pub use detect::Compression;
 pub use dissect::{dissect, Blob, Dissection, Event, Options, Quiet, Sink};
+pub use dockerfile::{dockerfile, step as dockerfile_step, Step};
 pub use entry::{Entry, Kind};
 pub use layer::{analyze, Counts, Expect, Feed, LayerFacts};
+pub use pattern::Pattern;
 pub use problem::{Code, Error, Location, Problem, Severity};
 pub use report::{
     human, percent, AbsentPlatform, ArchiveInfo, Document, FileStats, Format, Image, Layer,
     Platform, Report,
+};
+pub use report_file::{
+    choose_files, report_version, tool, write_report_file, Chosen, Recorded, RecordedFiles,
+    REPORT_VERSION,
 };
 pub use sha256x4::Sha256x4;
 pub use share::Share;

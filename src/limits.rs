@@ -96,6 +96,17 @@ pub const MAX_ATTESTATION_BYTES: u64 = 32 << 20;
 /// Past it, the rest are counted, not kept.
 pub const MAX_ATTESTATION_ITEMS: usize = 100_000;
 
+/// Bytes of a layercake report file once inflated. A report of an image
+/// with a few hundred thousand entries inflates to some tens of MB.
+pub const MAX_REPORT_BYTES: u64 = 128 << 20;
+
+/// Bytes of one file's contents a report holds (`layercake report
+/// --max-file-bytes` is capped at this).
+pub const MAX_RECORDED_FILE_BYTES: u64 = 16 << 20;
+
+/// Bytes of file contents one report holds, in all.
+pub const MAX_RECORDED_CONTENT_BYTES: u64 = 32 << 20;
+
 /// The [`Fault::Limit`](crate::problem::Fault::Limit) for reaching one of
 /// the limits above: `limit!(MAX_INDEX_DEPTH, "index nesting at …")`.
 macro_rules! limit {

@@ -151,6 +151,13 @@ pub enum Query {
         /// Bytes at most.
         limit: u64,
     },
+    /// A report file (`.layercake.json.gz`) of what is open, recorded at
+    /// `at`: answered by [`Answer::Chunk`]s in order, then
+    /// [`Answer::Downloaded`].
+    SaveReport {
+        /// When, as RFC 3339 (the page's clock).
+        at: String,
+    },
     /// The whole file: answered by [`Answer::Progress`]es, then
     /// [`Answer::Chunk`]s in order, then [`Answer::Downloaded`].
     Download {
@@ -225,6 +232,12 @@ pub enum Answer {
     Attestations {
         /// One per attachment, in the image's order.
         said: Vec<Said>,
+    },
+    /// The file is opened from a report that does not hold its contents
+    /// (`layercake report --include PATH` would have added them).
+    NotInReport {
+        /// The file's path.
+        path: String,
     },
     /// The query failed.
     Error {

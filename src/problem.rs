@@ -19,6 +19,13 @@ pub enum Error {
         /// tar archive").
         found: String,
     },
+    /// The bytes are a layercake report file, but not one that can be
+    /// used: too large, another version, or parts that do not fit together.
+    #[error("not a usable layercake report: {detail}")]
+    BadReport {
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The source itself failed.
     #[error("cannot read the archive at offset {offset}: {source}")]
     Read {

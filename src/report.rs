@@ -12,6 +12,7 @@ use crate::detect::Compression;
 use crate::digest::{verdict, Check, Digest};
 use crate::layer::{Counts, LayerFacts};
 use crate::problem::{Fault, Location, Problem, Severity};
+use crate::report_file::Recorded;
 
 /// "1.5 MB": decimal units, as docker and registries show sizes.
 pub fn human(bytes: u64) -> String {
@@ -57,6 +58,10 @@ pub struct Report {
     /// Problems that belong to the archive as a whole (images and layers
     /// carry their own).
     pub problems: Vec<Problem>,
+    /// Set only when this report was read from a report file: when and by
+    /// what its facts (and checks) were found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<Recorded>,
 }
 
 /// Facts about the outer archive.

@@ -166,7 +166,19 @@ pub fn build() -> Vec<u8> {
             step("/bin/sh -c #(nop)  CMD [\"python3 /app/server.py\"]", true)
         ]
     });
-    let config_bytes = serde_json::to_vec(&config).unwrap_or_default();
+    docker_archive("layercake/sample", &layers, &diff_ids, &config)
+}
+
+/// A docker save of `layers` tagged `repo:latest` with `config` (its
+/// rootfs already naming `diff_ids`): legacy layer directories, the config,
+/// manifest.json and repositories.
+fn docker_archive(
+    repo: &str,
+    layers: &[Vec<u8>],
+    diff_ids: &[Digest],
+    config: &serde_json::Value,
+) -> Vec<u8> {
+    let config_bytes = serde_json::to_vec(config).unwrap_or_default();
     let config_digest = Digest::sha256_of(&config_bytes);
     let layer_paths: Vec<String> = diff_ids
         .iter()
@@ -174,14 +186,14 @@ pub fn build() -> Vec<u8> {
         .collect();
     let manifest = json!([{
         "Config": format!("{}.json", config_digest.hex()),
-        "RepoTags": ["layercake/sample:latest"],
+        "RepoTags": [format!("{repo}:latest")],
         "Layers": layer_paths
     }]);
     let top = diff_ids
         .last()
         .map(|d| d.hex().to_string())
         .unwrap_or_default();
-    let repositories = json!({"layercake/sample": {"latest": top}});
+    let repositories = json!({ repo: {"latest": top} });
 
     let names: Vec<(String, String, String)> = diff_ids
         .iter()
@@ -198,7 +210,7 @@ pub fn build() -> Vec<u8> {
     let manifest_bytes = serde_json::to_vec(&manifest).unwrap_or_default();
     let repositories_bytes = serde_json::to_vec(&repositories).unwrap_or_default();
     let mut items = Vec::new();
-    for ((dir, version, tar), l) in names.iter().zip(&layers) {
+    for ((dir, version, tar), l) in names.iter().zip(layers) {
         items.push(Item::Dir(dir));
         items.push(Item::File(version, b"1.0".to_vec(), 0o644));
         items.push(Item::File(tar, l.clone(), 0o644));
@@ -207,6 +219,206 @@ pub fn build() -> Vec<u8> {
     items.push(Item::File("manifest.json", manifest_bytes, 0o644));
     items.push(Item::File("repositories", repositories_bytes, 0o644));
     tar_of(&items)
+}
+
+/// The lab image the docs embed as a report: a Debian-like base with a
+/// package database, a Python layer that left apt's cache behind, a layer
+/// that removed it (too late), pip packages, and an application: five
+/// layers and about 3,500 files, of small made-up contents.
+pub fn build_lab() -> Vec<u8> {
+    let base_pkgs: Vec<String> = (0..120).map(|i| format!("libbase{i:03}")).collect();
+    let py_pkgs = [
+        "python3.11",
+        "python3.11-minimal",
+        "libpython3.11-stdlib",
+        "libexpat1",
+        "libffi8",
+        "libsqlite3-0",
+        "media-types",
+        "tzdata",
+    ];
+    let pip_pkgs = [
+        "flask",
+        "jinja2",
+        "markupsafe",
+        "werkzeug",
+        "itsdangerous",
+        "click",
+        "blinker",
+        "requests",
+        "urllib3",
+        "idna",
+        "certifi",
+        "charset_normalizer",
+        "gunicorn",
+        "packaging",
+    ];
+    let status = |pkgs: &[&str]| {
+        let mut s = String::new();
+        for p in pkgs {
+            s.push_str(&format!("Package: {p}\nStatus: install ok installed\nPriority: optional\nArchitecture: amd64\nVersion: 1.0-1\nDescription: {p}, as the lab image has it\n\n"));
+        }
+        s.into_bytes()
+    };
+    let mut names: Vec<Vec<String>> = vec![Vec::new(); 5];
+    // paths first, so the items can borrow them
+    for i in 0..400 {
+        names[0].push(format!("usr/bin/tool{i:03}"));
+    }
+    for (i, p) in base_pkgs.iter().enumerate() {
+        names[0].push(format!("usr/lib/x86_64-linux-gnu/{p}.so.{}", i % 7));
+        names[0].push(format!("usr/share/doc/{p}"));
+        names[0].push(format!("usr/share/doc/{p}/copyright"));
+        names[0].push(format!("var/lib/dpkg/info/{p}.list"));
+    }
+    for m in 0..60 {
+        for f in 0..30 {
+            names[1].push(format!("usr/lib/python3.11/mod{m:02}/file{f:02}.py"));
+        }
+        names[1].push(format!("usr/lib/python3.11/mod{m:02}"));
+    }
+    for p in py_pkgs {
+        names[1].push(format!("var/cache/apt/archives/{p}_1.0-1_amd64.deb"));
+        names[1].push(format!("var/lib/dpkg/info/{p}.list"));
+    }
+    for p in pip_pkgs {
+        names[3].push(format!("usr/local/lib/python3.11/site-packages/{p}"));
+        names[3].push(format!(
+            "usr/local/lib/python3.11/site-packages/{p}-1.0.dist-info"
+        ));
+        names[3].push(format!(
+            "usr/local/lib/python3.11/site-packages/{p}-1.0.dist-info/METADATA"
+        ));
+        for f in 0..25 {
+            names[3].push(format!(
+                "usr/local/lib/python3.11/site-packages/{p}/part{f:02}.py"
+            ));
+        }
+    }
+    for d in 0..12 {
+        names[4].push(format!("app/views/v{d:02}"));
+        for f in 0..30 {
+            names[4].push(format!("app/views/v{d:02}/page{f:02}.html"));
+        }
+    }
+    let dirs_of = |paths: &[String]| {
+        let mut dirs: Vec<String> = paths
+            .iter()
+            .flat_map(|p| {
+                let parts: Vec<&str> = p.split('/').collect();
+                (1..parts.len()).map(move |n| parts[..n].join("/"))
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    };
+    let mut layers = Vec::new();
+    let py_status = {
+        let mut all: Vec<&str> = base_pkgs.iter().map(String::as_str).collect();
+        all.extend(py_pkgs);
+        status(&all)
+    };
+    let base_status = status(&base_pkgs.iter().map(String::as_str).collect::<Vec<_>>());
+    let os_release = b"PRETTY_NAME=\"Layer Cake lab (Debian-like) 12\"\nNAME=\"Layer Cake lab\"\nVERSION_ID=\"12\"\nID=debian\n".to_vec();
+    for (n, paths) in names.iter().enumerate() {
+        let dirs = dirs_of(paths);
+        let mut items: Vec<Item<'_>> = dirs.iter().map(|d| Item::Dir(d)).collect();
+        for (k, p) in paths.iter().enumerate() {
+            if dirs.binary_search(p).is_ok() {
+                continue;
+            }
+            let size = if p.ends_with(".deb") {
+                96 * 1024
+            } else {
+                300 + (k * 37) % 2500
+            };
+            let mode = if p.starts_with("usr/bin/") {
+                0o755
+            } else {
+                0o644
+            };
+            items.push(Item::File(p, filler(size, (n * 31 + k) as u8), mode));
+        }
+        match n {
+            0 => {
+                items.push(Item::Dir("etc"));
+                items.push(Item::File("etc/os-release", os_release.clone(), 0o644));
+                items.push(Item::File("etc/hostname", b"lab\n".to_vec(), 0o644));
+                items.push(Item::File(
+                    "var/lib/dpkg/status",
+                    base_status.clone(),
+                    0o644,
+                ));
+                items.push(Item::Symlink("bin", "usr/bin"));
+                items.push(Item::Symlink("lib", "usr/lib"));
+                items.push(Item::Dir("tmp"));
+            }
+            1 => {
+                items.push(Item::File("var/lib/dpkg/status", py_status.clone(), 0o644));
+                items.push(Item::Symlink("usr/bin/python3", "python3.11"));
+                items.push(Item::File(
+                    "usr/bin/python3.11",
+                    filler(64 * 1024, 9),
+                    0o755,
+                ));
+            }
+            2 => {
+                items.push(Item::Dir("var"));
+                items.push(Item::Dir("var/cache"));
+                items.push(Item::File("var/cache/.wh.apt", Vec::new(), 0o644));
+            }
+            4 => {
+                items.push(Item::File(
+                    "app/main.py",
+                    b"from flask import Flask\n\napp = Flask(__name__)\n".to_vec(),
+                    0o644,
+                ));
+                items.push(Item::File(
+                    "app/requirements.txt",
+                    pip_pkgs.join("\n").into_bytes(),
+                    0o644,
+                ));
+            }
+            _ => {}
+        }
+        layers.push(tar_of(&items));
+    }
+    let diff_ids: Vec<Digest> = layers.iter().map(|l| Digest::sha256_of(l)).collect();
+    let created = "2025-03-01T09:00:00Z";
+    let step = |by: &str, empty: bool| {
+        let mut v = json!({"created": created, "created_by": by});
+        if empty {
+            v["empty_layer"] = json!(true);
+        }
+        v
+    };
+    let config = json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "created": created,
+        "config": {
+            "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED=1"],
+            "Cmd": ["gunicorn", "-b", "0.0.0.0:8000", "main:app"],
+            "WorkingDir": "/app",
+            "ExposedPorts": {"8000/tcp": {}},
+            "Labels": {"org.opencontainers.image.title": "layercake-lab", "org.opencontainers.image.description": "The lab guide's image, built by Layer Cake's own code"}
+        },
+        "rootfs": {"type": "layers", "diff_ids": diff_ids.iter().map(|d| d.to_string()).collect::<Vec<_>>()},
+        "history": [
+            step("/bin/sh -c #(nop) ADD file:9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9 in / ", false),
+            step("/bin/sh -c #(nop)  CMD [\"bash\"]", true),
+            step("RUN /bin/sh -c apt-get update && apt-get install -y python3.11 # buildkit", false),
+            step("RUN /bin/sh -c rm -rf /var/cache/apt # buildkit", false),
+            step("ENV PYTHONUNBUFFERED=1", true),
+            step("RUN |1 PIP_NO_CACHE_DIR=1 /bin/sh -c pip install -r requirements.txt # buildkit", false),
+            step("WORKDIR /app", true),
+            step("COPY app/ /app/ # buildkit", false),
+            step("EXPOSE map[8000/tcp:{}]", true),
+            step("CMD [\"gunicorn\" \"-b\" \"0.0.0.0:8000\" \"main:app\"]", true)
+        ]
+    });
+    docker_archive("layercake/lab", &layers, &diff_ids, &config)
 }
 
 #[cfg(test)]
@@ -238,5 +450,29 @@ mod tests {
         assert!(!paths.contains(&b"tmp/build-cache.tar".as_slice()));
         let stats = tree.stats();
         assert_eq!(stats.wasted_bytes, 180 * 1024 + 22);
+    }
+
+    #[test]
+    fn the_lab_image_is_a_real_image_of_a_few_thousand_files() {
+        let d = dissect(
+            std::io::Cursor::new(build_lab()),
+            &Options::default(),
+            &mut Quiet,
+        )
+        .unwrap();
+        let img = &d.report.images[0];
+        assert_eq!(img.tags, vec!["layercake/lab:latest"]);
+        assert_eq!(img.layers.len(), 5);
+        assert_eq!(img.verified, Some(true));
+        assert!(
+            d.report.all_problems().is_empty(),
+            "{:?}",
+            d.report.all_problems()
+        );
+        assert!(img.history.iter().filter_map(|h| h.layer).eq(0..5));
+        let stats = img.files.as_ref().unwrap();
+        assert!((3_000..6_000).contains(&stats.paths), "{stats:?}");
+        // apt's cache, removed a layer too late
+        assert!(stats.wasted_bytes >= 8 * 96 * 1024, "{stats:?}");
     }
 }

@@ -9,10 +9,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
-use crate::contents::{read_file, stream_file, FileRef, PREVIEW_BYTES};
+use crate::contents::{read_file, stream_file, FileRef, DOWNLOAD_CHUNK, PREVIEW_BYTES};
 use crate::dissect::Dissection;
 use crate::listing::Listing;
 use crate::message::{Answer, Query, View};
+use crate::report_file::write_report_file;
 use crate::tree::Tree;
 
 /// The most rows one listing, search or space answer carries, whatever
@@ -70,15 +71,36 @@ impl Session {
         Ok(&self.listings[&view])
     }
 
+    /// Which layer and entry wrote the content of `path` (in `view`).
+    fn content(&mut self, view: View, path: &str) -> Result<(usize, usize), String> {
+        self.listing(view)?
+            .get(path)
+            .ok_or_else(|| format!("{path} is not in this view"))?
+            .content
+            .ok_or_else(|| format!("{path} has no content to read"))
+    }
+
+    /// The contents of `path` (in `view`) a report holds, or that it does
+    /// not; `Ok(None)` when the dissection is not read from a report.
+    fn recorded(&mut self, view: View, path: &str) -> Result<Option<Answer>, String> {
+        if self.dissection.recorded.is_none() {
+            return Ok(None);
+        }
+        let (layer, entry) = self.content(view, path)?;
+        Ok(Some(
+            match self.dissection.recorded_contents(view.image, layer, entry) {
+                Some(bytes) => Answer::Contents {
+                    size: bytes.len() as u64,
+                    bytes: bytes.to_vec(),
+                },
+                None => Answer::NotInReport { path: path.into() },
+            },
+        ))
+    }
+
     /// Where the content of `path` (in `view`) is.
     fn locate(&mut self, view: View, path: &str) -> Result<FileRef, String> {
-        let row = self
-            .listing(view)?
-            .get(path)
-            .ok_or_else(|| format!("{path} is not in this view"))?;
-        let (layer, entry) = row
-            .content
-            .ok_or_else(|| format!("{path} has no content to read"))?;
+        let (layer, entry) = self.content(view, path)?;
         self.dissection
             .locate(view.image, layer, entry)
             .ok_or_else(|| format!("cannot locate {path}"))
@@ -158,6 +180,15 @@ impl Session {
                 }
             }
             Query::Read { view, path, limit } => {
+                if let Some(answer) = self.recorded(*view, path)? {
+                    return Ok(match answer {
+                        Answer::Contents { size, mut bytes } => {
+                            bytes.truncate((*limit).min(PREVIEW_BYTES) as usize);
+                            Answer::Contents { size, bytes }
+                        }
+                        other => other,
+                    });
+                }
                 let f = self.locate(*view, path)?;
                 let early = RefCell::new(early);
                 let bytes = read_file(
@@ -172,7 +203,29 @@ impl Session {
                     bytes,
                 }
             }
+            Query::SaveReport { at } => {
+                let files = self.dissection.recorded.clone().unwrap_or_default();
+                let bytes = write_report_file(&self.dissection, &files, at, Vec::new())
+                    .map_err(|e| format!("cannot write the report: {e}"))?;
+                for piece in bytes.chunks(DOWNLOAD_CHUNK) {
+                    early(Answer::Chunk {
+                        bytes: piece.to_vec(),
+                    });
+                }
+                Answer::Downloaded {
+                    size: bytes.len() as u64,
+                }
+            }
             Query::Download { view, path } => {
+                if let Some(answer) = self.recorded(*view, path)? {
+                    return Ok(match answer {
+                        Answer::Contents { size, bytes } => {
+                            early(Answer::Chunk { bytes });
+                            Answer::Downloaded { size }
+                        }
+                        other => other,
+                    });
+                }
                 let f = self.locate(*view, path)?;
                 let early = RefCell::new(early);
                 // each piece goes out as it is read: nothing is gathered here

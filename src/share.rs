@@ -69,12 +69,14 @@ impl Dissection {
         }
     }
 
-    /// The blobs `share` reads: the same deal every reader computes.
+    /// The blobs `share` reads (the same deal every reader computes) that
+    /// are not read yet.
     pub fn share_blobs(&self, share: Option<Share>) -> Vec<usize> {
         let sizes: Vec<u64> = self.blobs.iter().map(|b| b.size).collect();
         let owner = share.map(|s| (s.index, Share::deal(s.of, &sizes)));
         (0..self.blobs.len())
             .filter(|&b| owner.as_ref().is_none_or(|(mine, o)| o[b] == *mine))
+            .filter(|&b| self.blobs[b].facts.is_none())
             .collect()
     }
 
@@ -154,6 +156,7 @@ mod tests {
         let mut d = Dissection {
             report: Report::default(),
             blobs: vec![blob; 3],
+            recorded: None,
         };
         d.complete(0, LayerFacts::empty(), entries(MAX_ENTRIES - 10));
         d.complete(1, LayerFacts::empty(), entries(10));

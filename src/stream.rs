@@ -22,6 +22,7 @@ use crate::layer::{self, Expect, LayerFacts};
 use crate::limits::{limit, MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
 use crate::problem::{Code, Error, Fault, Location, Problem};
 use crate::report::Report;
+use crate::report_file::{read_report_file, report_version};
 use crate::source::{read_up_to, Counted};
 
 /// The names of documents a one-pass read always keeps (within
@@ -88,6 +89,13 @@ pub fn dissect_stream<R: Read>(
         }
         Err(source) => return Err(Error::Read { offset: 0, source }),
     };
+    if report_version(&outer_head).is_some() {
+        let d = read_report_file(std::io::Cursor::new(outer_head).chain(outer), sink)?;
+        if opts.share.is_some() {
+            return Ok(d);
+        }
+        return Ok(d.finish(opts, sink));
+    }
     if let Err(e) = archive::not_a_tar(&outer_head, size.unwrap_or(0)) {
         if compression == Compression::None {
             return Err(e);

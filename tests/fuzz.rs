@@ -3,7 +3,8 @@
 //! with `..`, absolute, non-UTF-8, control characters and very long ones,
 //! sizes, link targets, whiteouts, PAX records, layer and whole-archive
 //! compression none/gzip/zstd, then truncation or damage), seeded from the
-//! builders in tests/common/build.rs. Each case is read seekable
+//! builders in tests/common/build.rs, and layercake report files of them
+//! with random facts, indices and entry rows put in. Each case is read seekable
 //! (`dissect`), in one pass (`dissect_stream`), and by two readers sharing
 //! the layers as the CLI does (which must give the same report); every
 //! image's merged tree is listed, and a `Session` answers listing, search,
@@ -482,9 +483,102 @@ fn damage(mut b: Vec<u8>, rng: &mut Rng) -> Vec<u8> {
     b
 }
 
+/// A random JSON value to put in a report: odd numbers, strings, lists.
+fn odd_value(rng: &mut Rng) -> Value {
+    match rng.below(9) {
+        0 => json!(rng.next()),
+        1 => json!(-(rng.below(1000) as i64)),
+        2 => json!(rng.below(20)),
+        3 => Value::Null,
+        4 => json!("f"),
+        5 => {
+            let n = rng.below(40);
+            json!(String::from_utf8_lossy(&rng.bytes(n)))
+        }
+        6 => json!([rng.below(3), "x"]),
+        7 => json!({"a": 1}),
+        _ => json!(["../../etc/passwd", "h", 0o4755, 0, 0, 1, -1, "/abs"]),
+    }
+}
+
+/// Changes a few random places of a report's JSON.
+fn mutate(v: &mut Value, rng: &mut Rng, depth: usize) {
+    match v {
+        Value::Object(m) => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            for k in keys {
+                if depth > 0 && rng.chance(4) {
+                    if rng.chance(30) {
+                        m.remove(&k);
+                    } else {
+                        m.insert(k, odd_value(rng));
+                    }
+                } else if let Some(x) = m.get_mut(&k) {
+                    mutate(x, rng, depth + 1);
+                }
+            }
+        }
+        Value::Array(a) => {
+            if rng.chance(5) && !a.is_empty() {
+                let i = rng.below(a.len());
+                a[i] = odd_value(rng);
+            }
+            for x in a.iter_mut().take(64) {
+                mutate(x, rng, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A report file of an archive case, with random damage to its facts.
+fn report_case(rng: &mut Rng) -> Vec<u8> {
+    let archive = if rng.chance(50) {
+        docker_case(rng)
+    } else {
+        oci_case(rng)
+    };
+    let Ok(d) = dissect(Cursor::new(&archive), &Options::default(), &mut Quiet) else {
+        return archive;
+    };
+    let mut files = layercake::RecordedFiles::default();
+    for _ in 0..rng.below(4) {
+        let (blob, entry, n) = (rng.below(3), rng.below(8), rng.below(100));
+        files.insert(blob, entry, rng.bytes(n));
+    }
+    let gz = layercake::write_report_file(&d, &files, "2026-01-01T00:00:00Z", Vec::new()).unwrap();
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    let mut v: Value = serde_json::from_slice(&text).unwrap();
+    let version = v
+        .as_object_mut()
+        .unwrap()
+        .remove("layercake_report")
+        .unwrap();
+    mutate(&mut v, rng, 0);
+    let rest = serde_json::to_string(&v).unwrap();
+    // the version key first, as a report file has it
+    let mut out = format!("{{\"layercake_report\":{version},").into_bytes();
+    out.extend_from_slice(&rest.as_bytes()[1..]);
+    out
+}
+
 /// The archive for `seed`, and a label saying what it is.
 fn case(seed: u64) -> (Vec<u8>, String) {
     let mut rng = Rng::new(seed);
+    if rng.chance(12) {
+        let mut bytes = report_case(&mut rng);
+        let mut what = "report".to_string();
+        if rng.chance(50) {
+            bytes = compress(&bytes, Squash::Gzip, &mut rng);
+            what.push_str(", gzip");
+        }
+        if rng.chance(20) {
+            bytes = damage(bytes, &mut rng);
+            what.push_str(", damaged");
+        }
+        return (bytes, what);
+    }
     let (mut bytes, mut what) = match rng.below(11) {
         0..=3 => (docker_case(&mut rng), "docker".to_string()),
         4..=7 => (oci_case(&mut rng), "oci".to_string()),
@@ -682,6 +776,7 @@ fn run_case(bytes: &[u8]) -> usize {
                 exercise(d, bytes)
             }
             Err(Error::NotAnImage { found }) => assert!(!found.is_empty()),
+            Err(Error::BadReport { detail }) => assert!(!detail.is_empty()),
             Err(e) => panic!("an archive in memory should not be a read error: {e}"),
         }
     }

@@ -13,10 +13,11 @@
 //! | (h) | a missing layer | not verified; `entries: null`; `missing` |
 //! | (i) | a whole-archive gzip cut mid-layer | `truncated`; entries read so far kept |
 //! | (j) | a config of invalid UTF-8, or nested deeper than 128 | `config_digest` of the raw bytes; `bad_json` |
+//! | (l) | a gzipped report file listing 3.5 million entry rows, on stdin | `limit` MAX_ENTRIES; peak RSS < 256 MB |
 //!
 //! (a) and (b) run the library in a child process (this test binary run
 //! again for one test), so a stack overflow or a hang fails one test, not
-//! the whole binary. (c)–(f) run the `layercake` binary (the test profile's:
+//! the whole binary. (c)–(f) and (l) run the `layercake` binary (the test profile's:
 //! a debug build under plain `cargo test`) and read its peak RSS from
 //! `wait4` (inflating, hashing and tar parsing build optimised even in the
 //! dev profile, see Cargo.toml, so a debug build reads 4 GiB in seconds;
@@ -706,4 +707,66 @@ fn k_compressed_archive_damaged_in_its_first_block_is_not_a_read_error() {
             }
         }
     }
+}
+
+// ------------------------------------------------- (l) report files
+
+/// A report file of the sample whose first layer lists 3.5 million entry
+/// rows (about 120 MB of JSON, within MAX_REPORT_BYTES), fed gzipped on
+/// standard input: parsed as it streams in, MAX_ENTRIES of them kept, a
+/// `limit` problem for the rest, and the peak RSS stays bounded.
+#[test]
+fn l_a_report_of_millions_of_rows_keeps_max_entries_in_bounded_memory() {
+    let sample = layercake::sample::build();
+    let d = dissect(Cursor::new(&sample), &Options::default(), &mut Quiet).unwrap();
+    let report = serde_json::to_string(&d.report).unwrap();
+    let blobs = d.blobs.len();
+    let feed: Feed = Box::new(move |w: &mut dyn Write| {
+        let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
+        write!(
+            gz,
+            r#"{{"layercake_report":1,"by":"hostile","at":"t","report":{report},"blobs":["#
+        )?;
+        for b in 0..blobs {
+            if b > 0 {
+                gz.write_all(b",")?;
+            }
+            gz.write_all(br#"{"path":"p","offset":0,"size":0,"facts":null,"entries":["#)?;
+            if b == 0 {
+                let mut chunk = String::with_capacity(1 << 20);
+                for i in 0..3_500_000u32 {
+                    if i > 0 {
+                        chunk.push(',');
+                    }
+                    chunk.push_str(&format!(r#"["d/f{i:07}","f",420,0,0,0,0,null]"#));
+                    if chunk.len() > (1 << 20) - 64 {
+                        gz.write_all(chunk.as_bytes())?;
+                        chunk.clear();
+                    }
+                }
+                gz.write_all(chunk.as_bytes())?;
+            }
+            gz.write_all(b"]}")?;
+        }
+        gz.write_all(br#"],"files":[]}"#)?;
+        gz.finish()?;
+        Ok(())
+    });
+    let o = inspect("-", Some(feed));
+    assert_bounded("a report of 3.5M rows", &o, &[1]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["recorded"]["by"], "hostile");
+    let limits: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["code"] == "limit")
+        .filter_map(|p| p["message"].as_str())
+        .collect();
+    assert!(
+        limits
+            .iter()
+            .any(|m| m.contains("MAX_ENTRIES") && m.contains("3000000 past")),
+        "{limits:?}"
+    );
 }

@@ -72,7 +72,7 @@ fn host(p: &HostProps) -> Html {
                 on_layer={act.reform(Action::BrowseLayer)} />
             <History image={image.clone()} on_layer={act.reform(Action::BrowseLayer)} />
             <ConfigView image={image.clone()} />
-            <Verify image={image} />
+            <Verify image={image} recorded={state.report.as_ref().and_then(|r| r.recorded.clone())} />
         </>
     }
 }
@@ -177,4 +177,56 @@ async fn clicking_a_band_selects_its_layer() {
     tick().await;
     let selected = root.query_selector("g.band.selected").unwrap().unwrap();
     assert_eq!(selected.get_attribute("data-layer").as_deref(), Some("2"));
+}
+
+#[wasm_bindgen_test]
+async fn history_turns_into_a_dockerfile_and_back() {
+    let state = sample_state();
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<Host>::with_root_and_props(root.clone(), HostProps { state }).render();
+    tick().await;
+    let toggle = root.query_selector("#dockerfile-toggle").unwrap().unwrap();
+    toggle
+        .dispatch_event(&web_sys::MouseEvent::new("click").unwrap())
+        .unwrap();
+    tick().await;
+    let text = text(&root, "#dockerfile").concat();
+    assert!(
+        text.contains("\nFROM scratch\n# layer 0 (sha256:"),
+        "{text}"
+    );
+    assert!(text.contains(": ADD file:base.tar in /\nENV GREETING=hello, layer cake PORT=8080\nRUN cp build-cache.tar /tmp/"), "{text}");
+    assert!(root.query_selector("table.history").unwrap().is_none());
+    let toggle = root.query_selector("#dockerfile-toggle").unwrap().unwrap();
+    toggle
+        .dispatch_event(&web_sys::MouseEvent::new("click").unwrap())
+        .unwrap();
+    tick().await;
+    assert!(root.query_selector("table.history").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_report_is_marked_as_recorded() {
+    let mut state = sample_state();
+    let mut report = (*state.report.clone().unwrap()).clone();
+    report.recorded = Some(layercake::Recorded {
+        by: "layercake 0.1.0".into(),
+        at: "2026-12-03T14:00:00Z".into(),
+        files: 2,
+    });
+    state.report = Some(std::rc::Rc::new(report));
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<Host>::with_root_and_props(root.clone(), HostProps { state }).render();
+    tick().await;
+    assert_eq!(
+        text(&root, "#recorded-by"),
+        vec!["as recorded on 2026-12-03T14:00:00Z by layercake 0.1.0 (2 files' contents held)"]
+    );
+    let recorded = text(&root, "#recorded").concat();
+    assert!(recorded.starts_with("As recorded on 2026-12-03T14:00:00Z by layercake 0.1.0: these checks were made when the report was written, not now."), "{recorded}");
+    assert!(root.query_selector("#save-report").unwrap().is_some());
 }

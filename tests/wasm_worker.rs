@@ -141,3 +141,42 @@ fn a_truncated_blob_is_a_problem_not_a_panic() {
         .collect();
     assert!(codes.iter().any(|c| c == "truncated"), "{codes:?}");
 }
+
+#[wasm_bindgen_test]
+fn a_report_written_and_read_from_a_blob_yields_the_fixtures_facts() {
+    let facts: Vec<Value> = serde_json::from_str(FACTS).unwrap();
+    let mut failures = Vec::new();
+    for (name, bytes) in FIXTURES.iter().take(4) {
+        let f = facts.iter().find(|f| f["file"] == *name).unwrap();
+        let d = dissect(
+            blob_reader(blob(bytes)).unwrap(),
+            &Options::default(),
+            &mut Quiet,
+        )
+        .unwrap();
+        let report = layercake::write_report_file(
+            &d,
+            &layercake::RecordedFiles::default(),
+            "2026-12-03T14:00:00.000Z",
+            Vec::new(),
+        )
+        .unwrap();
+        let back = dissect(
+            blob_reader(blob(&report)).unwrap(),
+            &Options::default(),
+            &mut Quiet,
+        )
+        .unwrap_or_else(|e| panic!("{name}'s report: {e}"));
+        assert_eq!(
+            back.report.recorded.as_ref().map(|r| r.at.as_str()),
+            Some("2026-12-03T14:00:00.000Z")
+        );
+        common::facts::check_archive(f, &back, &mut failures);
+        let mut want = serde_json::to_value(&d.report).unwrap();
+        let mut got = serde_json::to_value(&back.report).unwrap();
+        got.as_object_mut().unwrap().remove("recorded");
+        want.as_object_mut().unwrap().remove("recorded");
+        assert!(got == want, "{name}: the report reads back differently");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

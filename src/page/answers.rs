@@ -42,6 +42,8 @@ pub struct Opened {
     pub downloading: Option<u64>,
     /// Why the download failed.
     pub download_error: Option<String>,
+    /// The page shows a report that does not hold this file's contents.
+    pub not_in_report: bool,
 }
 
 impl Opened {
@@ -55,6 +57,7 @@ impl Opened {
             error: None,
             downloading: None,
             download_error: None,
+            not_in_report: false,
         }
     }
 

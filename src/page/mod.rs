@@ -123,6 +123,10 @@ pub struct State {
     pub problems: Rc<Vec<Problem>>,
     /// The final report, kept whole only for Export JSON.
     pub report: Option<Rc<Report>>,
+    /// A report file of what is open was asked for, recorded at this time.
+    pub save_report: Option<String>,
+    /// Why saving a report failed.
+    pub save_report_error: Option<String>,
     /// Why nothing (more) is read.
     pub failure: Option<String>,
     /// The gathering worker died (the failure says why).
@@ -187,6 +191,8 @@ impl Default for State {
             blobs: Rc::default(),
             problems: Rc::default(),
             report: None,
+            save_report: None,
+            save_report_error: None,
             failure: None,
             crashed: false,
             image: 0,
@@ -290,8 +296,11 @@ impl State {
         {
             want.push(Query::Attestations { image: self.image });
         }
+        if let (Some(at), Phase::Done) = (&self.save_report, self.phase) {
+            want.push(Query::SaveReport { at: at.clone() });
+        }
         if let Some(o) = &self.opened {
-            if o.bytes.is_none() && o.error.is_none() {
+            if o.bytes.is_none() && o.error.is_none() && !o.not_in_report {
                 want.push(Query::Read {
                     view,
                     path: o.path.clone(),

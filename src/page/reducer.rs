@@ -70,6 +70,9 @@ pub enum Action {
     Stopped,
     /// Bytes of a download received so far.
     Receiving(u64),
+    /// The reader asked for a report file of what is open, at this time
+    /// (RFC 3339).
+    SaveReport(String),
     /// A download was offered to the reader.
     Saved,
     /// A download could not be offered: why.
@@ -162,6 +165,10 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
                 o.download_error = None;
                 o.progress = None;
             }
+        }
+        Action::SaveReport(at) => {
+            s.save_report = Some(at);
+            s.save_report_error = None;
         }
         Action::Failed(m) => {
             s.phase = Phase::Error;
@@ -398,6 +405,19 @@ impl State {
                 Query::Read { path, .. } | Query::Download { path, .. },
                 Answer::Progress { done, total },
             ) => self.opened(&path, |o| o.progress = Some((done, total))),
+            (Query::SaveReport { .. }, Answer::Downloaded { .. }) => self.save_report = None,
+            (Query::SaveReport { .. }, Answer::Error { message }) => {
+                self.save_report = None;
+                self.save_report_error = Some(message);
+            }
+            (
+                Query::Read { path, .. } | Query::Download { path, .. },
+                Answer::NotInReport { .. },
+            ) => self.opened(&path, |o| {
+                o.not_in_report = true;
+                o.downloading = None;
+                o.progress = None;
+            }),
             (Query::Download { path, .. }, Answer::Downloaded { .. }) => {
                 self.opened(&path, |o| o.downloading = None)
             }

@@ -388,3 +388,52 @@ fn attestations_are_asked_only_when_their_view_is_open() {
     let s = reduce(s, Action::PackageQuery("flask".into()));
     assert_eq!(s.package_query, "flask");
 }
+
+#[test]
+fn save_report_is_asked_once_and_settled_by_its_answer() {
+    let (s, _) = ask(sample());
+    let s = reduce(s, Action::SaveReport("2026-12-03T14:00:00.000Z".into()));
+    let (s, asked) = ask(s);
+    let [(id, Query::SaveReport { at })] = &asked[..] else {
+        panic!("{asked:?}")
+    };
+    assert_eq!(at, "2026-12-03T14:00:00.000Z");
+    assert!(s.wanted().is_empty(), "asked once");
+    let s = reduce(s, Action::Answer(*id, Answer::Downloaded { size: 10 }));
+    assert_eq!(s.save_report, None);
+    assert!(s.wanted().is_empty());
+    // a failure is shown
+    let s = reduce(s, Action::SaveReport("t".into()));
+    let (s, asked) = ask(s);
+    let s = reduce(
+        s,
+        Action::Answer(
+            asked[0].0,
+            Answer::Error {
+                message: "full".into(),
+            },
+        ),
+    );
+    assert_eq!(s.save_report_error.as_deref(), Some("full"));
+}
+
+#[test]
+fn a_file_a_report_does_not_hold_is_not_asked_again() {
+    let (s, _) = ask(sample());
+    let s = reduce(s, Action::OpenFile("bin/busybox".into()));
+    let (s, asked) = ask(s);
+    let [(id, Query::Read { .. })] = &asked[..] else {
+        panic!("{asked:?}")
+    };
+    let s = reduce(
+        s,
+        Action::Answer(
+            *id,
+            Answer::NotInReport {
+                path: "bin/busybox".into(),
+            },
+        ),
+    );
+    assert!(s.opened.as_ref().unwrap().not_in_report);
+    assert!(s.wanted().is_empty());
+}

@@ -215,7 +215,7 @@ pub fn app() -> Html {
                         {browse} space={s.space.get(&s.image).cloned()} opened={s.opened.clone()} />
                 }
             }
-            Tab::Verify => html! { <Verify image={image} /> },
+            Tab::Verify => html! { <Verify image={image} recorded={s.report.as_ref().and_then(|r| r.recorded.clone())} /> },
             Tab::Attestations => html! {
                 <Attestations image={image} said={s.attestations.get(&s.image).cloned()}
                     query={s.package_query.clone()} on_action={h.act.clone()} />
@@ -245,7 +245,9 @@ pub fn app() -> Html {
                 <Header images={s.images.clone()} current={s.image} file_name={file_name} src={s.src.clone()}
                     absent={s.archive.as_ref().map(|a| Rc::new(a.absent_platforms.clone())).unwrap_or_default()}
                     loading={s.phase == Phase::Loading} report={s.report.clone()}
-                    on_image={h.select_image.clone()} on_open={h.open.clone()} />
+                    on_image={h.select_image.clone()} on_open={h.open.clone()}
+                    on_save_report={h.act.reform(Action::SaveReport)} saving_report={s.save_report.is_some()}
+                    save_report_error={s.save_report_error.clone()} />
                 { progress }
                 { problems }
                 if view.is_some() {

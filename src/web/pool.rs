@@ -205,8 +205,10 @@ impl Pool {
         let mut p = self.inner.borrow_mut();
         p.next_id = p.next_id.wrapping_add(1);
         let id = p.next_id;
-        if let Query::Download { path, .. } = &query {
-            p.saving = Some(Saving::new(id, path));
+        match &query {
+            Query::Download { path, .. } => p.saving = Some(Saving::new(id, path)),
+            Query::SaveReport { .. } => p.saving = Some(Saving::new(id, "saved.layercake.json.gz")),
+            _ => {}
         }
         p.send(0, &ToWorker::Query { id, query });
         id

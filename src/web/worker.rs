@@ -303,7 +303,7 @@ fn run(
         }
     };
     match blob {
-        Some(blob) if !opts.read_layers && d.report.archive.seekable => {
+        Some(blob) if !opts.read_layers && d.report.archive.seekable && d.recorded.is_none() => {
             state.borrow_mut().held = Some(Held::Reading {
                 waiting: Vec::new(),
             });

@@ -92,8 +92,9 @@ async function openLab() {
   p.context.on('response', (r) => responses.push(r));
   lab = { p, responses, sample: h.dockerImagesOf(path.join(SITE, 'layercake', 'sample.tar'))[0] };
   await p.page.goto(`${server.origin}/lab2.html`);
-  await p.page.waitForFunction(() => document.querySelectorAll('iframe').length >= 3, null, { timeout: 10_000 });
-  lab.cakeEl = await p.page.$('div.layercake[data-src] > iframe');
+  await p.page.waitForFunction(() => document.querySelectorAll('iframe').length >= 4, null, { timeout: 10_000 });
+  lab.cakeEl = await p.page.$('div.layercake[data-src$=".tar"] > iframe');
+  lab.reportEl = await p.page.$('div.layercake[data-src$=".layercake.json.gz"] > iframe');
   lab.historyEl = await p.page.$('iframe[src*="view=history"]');
   lab.dropEl = await p.page.$('div.layercake:not([data-src]) > iframe');
   assert.ok(lab.cakeEl, 'embed.js made an iframe in the div.layercake with data-src');
@@ -102,9 +103,14 @@ async function openLab() {
   lab.cake = await lab.cakeEl.contentFrame();
   lab.history = await lab.historyEl.contentFrame();
   lab.drop = await lab.dropEl.contentFrame();
+  assert.ok(lab.reportEl, 'embed.js made an iframe for the lab report');
+  // lazy iframes load once they are near the viewport
+  await lab.reportEl.scrollIntoViewIfNeeded();
+  lab.report = await lab.reportEl.contentFrame();
   lab.states = {
     cake: await h.waitFinal(lab.cake),
     history: await h.waitFinal(lab.history),
+    report: await h.waitFinal(lab.report),
   };
   await lab.drop.waitForSelector('#layercake[data-state="idle"]', { timeout: 15_000 });
   return lab;
@@ -128,6 +134,19 @@ test('lab2.html: the two embeds of the sample finish and show it (4 bands, 11 hi
   assert.equal(await history.locator('table.history tbody tr').count(), sample.config.history.length, 'history embed: one row per history step');
   assert.ok(await drop.$('#file-input'), 'drop-your-own embed: a file input');
   assert.deepEqual(lab.p.errors, [], 'no page errors');
+});
+
+test('lab2.html: the lab image\'s report embed reaches done and shows its files, as recorded', { timeout: 60_000 }, async () => {
+  const { report, states } = await openLab();
+  assert.equal(states.report, 'done', `report embed: data-state (failure: ${await h.text(report, '.failure')})`);
+  assert.equal(await report.$('.bug'), null, 'no panic banner');
+  assert.ok(await report.$('main#view-files'), 'the files view');
+  await report.waitForSelector('.tree .row[data-path="usr"]', { timeout: 15_000 });
+  assert.equal(await h.text(report, '#layer-count'), '5', 'five layers');
+  assert.match(await h.text(report, '#image-tags'), /layercake\/lab:latest/);
+  assert.ok(lab.p.requests.some((r) => new URL(r.url).pathname === '/layercake/lab.layercake.json.gz'), 'the report was fetched from the site');
+  assert.ok(!lab.p.requests.some((r) => /lab\.tar/.test(r.url)), 'the image itself is not shipped');
+  assert.ok(!fs.existsSync(path.join(SITE, 'layercake', 'lab.tar.part')), 'no image left in the site');
 });
 
 test('lab2.html: every embed is resized from its initial height to its content\'s (screenshot: artifacts/lab-page.png)', { timeout: 60_000 }, async (t) => {
@@ -168,7 +187,7 @@ test('lab2.html: no request leaves the origin, no URL to another host in the HTM
   const off = p.requests.filter((r) => !r.url.startsWith(`${server.origin}/`)).map((r) => `${r.type} ${r.url}`);
   assert.deepEqual(off, [], 'every request goes to the site origin');
   assert.ok(p.requests.some((r) => new URL(r.url).pathname === '/layercake/sample.tar'), 'the sample was fetched from the site');
-  assert.ok(server.log.every((x) => x.status !== 404 || x.url === '/favicon.ico'), `nothing the site lacks is asked for: ${server.log.filter((x) => x.status === 404).map((x) => x.url)}`);
+  assert.ok(server.log.every((x) => x.status !== 404), `nothing the site lacks is asked for: ${server.log.filter((x) => x.status === 404).map((x) => x.url)}`);
 
   // no external URL in the HTML and CSS loaded (comments aside; they are listed)
   const scanned = [];

@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use layercake::{
-    dissect, dissect_stream, human, Dissection, Event, Options, Quiet, Severity, Share,
+    choose_files, dissect, dissect_stream, human, write_report_file, Dissection, Event, Options,
+    Pattern, Quiet, RecordedFiles, Severity, Share,
 };
 
 use crate::{said, text};
@@ -30,9 +31,29 @@ enum Command {
     /// Summarise an image archive: images, config, history, layers, digests.
     Inspect {
         /// Print one JSON document instead of text.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dockerfile")]
         json: bool,
-        /// The archive ("-" reads standard input in one pass).
+        /// Print the Dockerfile each image's history describes instead.
+        #[arg(long)]
+        dockerfile: bool,
+        /// The archive or report ("-" reads standard input in one pass).
+        file: PathBuf,
+    },
+    /// Write a report (NAME.layercake.json.gz): the inspect document, every
+    /// layer's entries and chosen small files, for the page to open
+    /// instead of the archive.
+    Report {
+        /// Where to write the report.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Hold the contents of files whose paths match (`etc/os-release`,
+        /// `etc/*.conf`, `app/**`); may be given again.
+        #[arg(long, value_name = "PATTERN")]
+        include: Vec<String>,
+        /// Hold no file larger than this (`64k`, `1m`, bytes by default).
+        #[arg(long, default_value = "64k", value_parser = parse_size)]
+        max_file_bytes: u64,
+        /// The archive.
         file: PathBuf,
     },
     /// List the merged filesystem of an image, or one layer's entries.
@@ -46,7 +67,7 @@ enum Command {
         /// List this layer's entries (0 is the base layer) instead of the merged tree.
         #[arg(long)]
         layer: Option<usize>,
-        /// The archive ("-" reads standard input in one pass).
+        /// The archive or report ("-" reads standard input in one pass).
         file: PathBuf,
     },
     /// Show what an image's attestations, SBOMs and signatures say (read and
@@ -69,6 +90,9 @@ enum Command {
     },
     /// Write the built-in sample image (a small docker-save archive).
     Sample {
+        /// Write the docs' lab image instead (five layers, about 3,500 files).
+        #[arg(long)]
+        lab: bool,
         /// Where to write it.
         out: PathBuf,
     },
@@ -89,14 +113,80 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let d = match cli.command {
-        Command::Sample { out: path } => {
-            std::fs::write(&path, layercake::sample::build())
+        Command::Sample { lab, out: path } => {
+            let image = if lab {
+                layercake::sample::build_lab()
+            } else {
+                layercake::sample::build()
+            };
+            std::fs::write(&path, image)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Inspect { json, file } => {
+        Command::Report {
+            out: path,
+            include,
+            max_file_bytes,
+            file,
+        } => {
             let d = read(&file, true)?;
-            if json {
+            let patterns: Vec<Pattern> = include.iter().map(|p| Pattern::new(p)).collect();
+            let files = match &d.recorded {
+                // a report of a report keeps the files it holds
+                Some(files) => files.clone(),
+                None if patterns.is_empty() => RecordedFiles::default(),
+                None => {
+                    if file.as_os_str() == "-" {
+                        return Err("--include needs a file, not standard input".into());
+                    }
+                    let mut src = BufReader::new(
+                        File::open(&file)
+                            .map_err(|e| format!("cannot open {}: {e}", file.display()))?,
+                    );
+                    let chosen = choose_files(&mut src, &d, &patterns, max_file_bytes);
+                    for s in &chosen.skipped {
+                        eprintln!("layercake: not held: {s}");
+                    }
+                    chosen.files
+                }
+            };
+            let w =
+                File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write_report_file(&d, &files, &now_utc(), BufWriter::new(w))
+                .and_then(|mut w| w.flush())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            d
+        }
+        Command::Inspect {
+            json,
+            dockerfile,
+            file,
+        } => {
+            let d = read(&file, true)?;
+            if dockerfile {
+                let images: Vec<_> = d
+                    .report
+                    .images
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| !i.is_artifact())
+                    .collect();
+                for (n, (i, img)) in images.iter().enumerate() {
+                    if images.len() > 1 {
+                        if n > 0 {
+                            writeln!(out).map_err(|e| e.to_string())?;
+                        }
+                        let name = img.name();
+                        let name = text::escape(&name);
+                        writeln!(out, "# image {i}: {name}").map_err(|e| e.to_string())?;
+                    }
+                    for line in layercake::dockerfile(img).lines() {
+                        // controls escaped; backslashes are the Dockerfile's own
+                        writeln!(out, "{}", text::escape_controls(line))
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+            } else if json {
                 serde_json::to_writer_pretty(&mut out, &d.report).map_err(|e| e.to_string())?;
                 writeln!(out).map_err(|e| e.to_string())?;
             } else {
@@ -320,4 +410,43 @@ fn read_shared(
         return Ok(dissect(open()?, &all, sink));
     }
     Ok(Ok(d.finish(opts, sink)))
+}
+
+/// "64k", "1m", "512": a size in bytes (k and m are 1024 and 1024²).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (num, unit) = match t.strip_suffix(['k', 'm']) {
+        Some(n) if t.ends_with('k') => (n, 1u64 << 10),
+        Some(n) => (n, 1u64 << 20),
+        None => (t.as_str(), 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("{s:?} is not a size (say 65536, 64k or 1m)"))
+}
+
+/// Now, in UTC, as RFC 3339 (`2026-12-03T14:00:00Z`).
+fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // days since 1970-01-01 to a civil date (Howard Hinnant's algorithm)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

@@ -54,6 +54,15 @@ pub fn write_report(out: &mut dyn Write, name: &str, d: &Dissection) -> io::Resu
         },
         a.members
     )?;
+    if let Some(rec) = &r.recorded {
+        writeln!(
+            out,
+            "a report, as recorded on {} by {} (checks as recorded then, not made now; {} files held)",
+            escape(&rec.at),
+            escape(&rec.by),
+            rec.files
+        )?;
+    }
     for (i, img) in r.images.iter().enumerate() {
         writeln!(out)?;
         write_image(out, i, img)?;

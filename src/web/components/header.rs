@@ -29,6 +29,15 @@ pub struct HeaderProps {
     pub report: Option<Rc<Report>>,
     pub on_image: Callback<usize>,
     pub on_open: Callback<(Blob, String)>,
+    /// Save a report file of what is open (the time it is recorded at).
+    #[prop_or_default]
+    pub on_save_report: Callback<String>,
+    /// A report file is being made.
+    #[prop_or_default]
+    pub saving_report: bool,
+    /// Why the last one could not be made.
+    #[prop_or_default]
+    pub save_report_error: Option<String>,
 }
 
 #[function_component(Header)]
@@ -126,13 +135,22 @@ pub fn header(p: &HeaderProps) -> Html {
                 <span class="verified" id="verified">{ mark(img.verified) }</span>
                 if p.report.is_some() {
                     <button class="button" id="export" onclick={export}>{"Export JSON"}</button>
+                    <button class="button" id="save-report" disabled={p.saving_report}
+                        title="Save a report (.layercake.json.gz) that this page opens like the archive"
+                        onclick={p.on_save_report.reform(|_: MouseEvent| String::from(js_sys::Date::new_0().to_iso_string()))}>
+                        { if p.saving_report { "Saving report…" } else { "Save report" } }</button>
                     <button class="button" id="copy-link" onclick={Callback::from(|_| crate::web::copy(&link::href()))}
                         title="Copy a link that opens this view">{"Copy link to this view"}</button>
                 }
                 <OpenAnother on_open={p.on_open.clone()} />
             </div>
+            if let Some(e) = &p.save_report_error { <p class="bad" id="save-report-error">{ format!("The report could not be saved: {e}") }</p> }
             <dl class="facts">
                 <dt>{"File"}</dt><dd id="file-name">{ name }</dd>
+                if let Some(rec) = p.report.as_ref().and_then(|r| r.recorded.as_ref()) {
+                    <dt>{"Report"}</dt>
+                    <dd id="recorded-by">{ format!("as recorded on {} by {} ({} files' contents held)", rec.at, rec.by, rec.files) }</dd>
+                }
                 if p.src.is_some() { <dt>{"From"}</dt><dd><SourceOrigin src={p.src.clone()} /></dd> }
                 <dt>{"Image ID"}</dt><dd class="digest" id="config-digest">{ img.config_digest.as_ref().map(|d| d.to_string()).unwrap_or_else(|| "(none)".into()) }</dd>
                 if let Some(m) = &img.manifest_digest { <dt>{"Manifest"}</dt><dd class="digest">{ m.to_string() }</dd> }

@@ -18,10 +18,35 @@ pub struct HistoryProps {
 #[function_component(History)]
 pub fn history(p: &HistoryProps) -> Html {
     let img = &*p.image;
+    let as_dockerfile = use_state(|| false);
     if img.history.is_empty() {
         return html! { <p class="muted">{"This image's config has no history."}</p> };
     }
+    let toggle = {
+        let as_dockerfile = as_dockerfile.clone();
+        Callback::from(move |_: MouseEvent| as_dockerfile.set(!*as_dockerfile))
+    };
+    let switch = html! {
+        <p><button class="button" id="dockerfile-toggle" aria-pressed={(*as_dockerfile).to_string()} onclick={toggle}>
+            { if *as_dockerfile { "Show as a table" } else { "Show as a Dockerfile" } }</button></p>
+    };
+    if *as_dockerfile {
+        let text = crate::dockerfile(img);
+        let on_copy = {
+            let text = text.clone();
+            Callback::from(move |_| copy(&text))
+        };
+        return html! {
+            <>
+                { switch }
+                <button class="copy" title="Copy the Dockerfile" aria-label="Copy the Dockerfile" onclick={on_copy}>{"copy"}</button>
+                <pre class="dockerfile" id="dockerfile">{ text }</pre>
+            </>
+        };
+    }
     html! {
+        <>
+        { switch }
         <table class="history">
             <thead><tr><th>{"Created"}</th><th>{"Command"}</th><th>{"Size"}</th><th>{"Empty"}</th><th>{"Layer"}</th></tr></thead>
             <tbody>
@@ -46,5 +71,6 @@ pub fn history(p: &HistoryProps) -> Html {
             }) }
             </tbody>
         </table>
+        </>
     }
 }

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use crate::digest::Check;
 use crate::report::Image;
+use crate::report_file::Recorded;
 use crate::web::components::mark;
 
 fn check_cell(c: &Check) -> Html {
@@ -28,6 +29,9 @@ fn check_cell(c: &Check) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct VerifyProps {
     pub image: Rc<Image>,
+    /// Set when the page shows a report: the checks are as it recorded them.
+    #[prop_or_default]
+    pub recorded: Option<Recorded>,
 }
 
 #[function_component(Verify)]
@@ -35,7 +39,10 @@ pub fn verify(p: &VerifyProps) -> Html {
     let img = &*p.image;
     html! {
         <section class="verify">
-            <p>{"Image: "}{ mark(img.verified) }</p>
+            if let Some(rec) = &p.recorded {
+                <p class="recorded" id="recorded">{ format!("As recorded on {} by {}: these checks were made when the report was written, not now. Open the archive itself to verify it afresh.", rec.at, rec.by) }</p>
+            }
+            <p>{"Image: "}{ mark(img.verified) }{ if p.recorded.is_some() { " (as recorded)" } else { "" } }</p>
             <table class="checks">
                 <thead><tr><th>{"What"}</th><th>{"Check"}</th></tr></thead>
                 <tbody>

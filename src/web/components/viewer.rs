@@ -69,6 +69,19 @@ pub fn viewer(p: &ViewerProps) -> Html {
         })
     };
     let body = match (&o.bytes, &o.error, o.progress) {
+        _ if o.not_in_report => {
+            let line = format!(
+                "layercake report --include '{}' IMAGE.tar -o NAME.layercake.json.gz",
+                o.path
+            );
+            html! {
+                <div class="not-in-report" id="not-in-report">
+                    <p>{ format!("This report does not hold the contents of /{}: only its name, size and owner.", o.path) }</p>
+                    <p>{"A report made with this line would hold it:"}</p>
+                    <pre><code id="include-line">{ line }</code></pre>
+                </div>
+            }
+        }
         (Some(b), _, _) if is_text(b) => {
             html! { <pre class="contents text" id="file-contents">{ String::from_utf8_lossy(&b[..b.len().min(PREVIEW_BYTES as usize)]) }</pre> }
         }
@@ -102,7 +115,7 @@ pub fn viewer(p: &ViewerProps) -> Html {
             <header>
                 <code class="path">{ &o.path }</code>
                 <span class="muted">{ format!(" {}", human(o.size)) }{ if !complete && o.bytes.is_some() { format!(" (first {} shown)", human(PREVIEW_BYTES)) } else { String::new() } }</span>
-                <button class="button" id="download" disabled={o.downloading.is_some()} onclick={on_download}>{ if complete { "Download" } else { "Download whole file" } }</button>
+                <button class="button" id="download" disabled={o.downloading.is_some() || o.not_in_report} onclick={on_download}>{ if complete { "Download" } else { "Download whole file" } }</button>
                 <button class="button" onclick={close} aria-label="Close">{"✕"}</button>
             </header>
             { saving }
