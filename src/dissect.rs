@@ -67,6 +67,16 @@ pub enum Event<'a> {
         /// Its tar members (none when entries are not kept).
         entries: &'a [Entry],
     },
+    /// A member of a one-pass read (a compressed archive) was hashed and
+    /// walked: a layer, most likely, whose number comes once the manifest
+    /// naming it is read (it may come last). [`Event::LayerDone`] follows
+    /// for each member that turns out to be a layer.
+    MemberRead {
+        /// Its path in the outer archive.
+        path: &'a str,
+        /// What reading it found.
+        facts: &'a LayerFacts,
+    },
     /// A problem with the archive as a whole.
     Problem(&'a Problem),
     /// Everything is read; the report is complete.

@@ -341,6 +341,14 @@ pub enum Update {
         /// The image (its layers' facts come as they are read).
         image: Box<Image>,
     },
+    /// A member of a one-pass read was hashed and walked, before the
+    /// manifest that may name it as a layer is read.
+    MemberRead {
+        /// Its path in the archive.
+        path: String,
+        /// What reading it found.
+        facts: LayerFacts,
+    },
     /// A layer blob began to be read.
     LayerStarted {
         /// The blob's number.
@@ -397,6 +405,10 @@ impl Update {
             Event::Image { index, image } => Update::Image {
                 index: *index,
                 image: Box::new((*image).clone()),
+            },
+            Event::MemberRead { path, facts } => Update::MemberRead {
+                path: path.to_string(),
+                facts: (*facts).clone(),
             },
             Event::LayerStarted { blob, path, size } => Update::LayerStarted {
                 blob: *blob,

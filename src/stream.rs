@@ -169,6 +169,11 @@ pub fn dissect_stream<R: Read>(
                     };
                     store.unkept.insert(path.clone(), why);
                     facts.problems.retain(|p| p.code != Code::NotATar);
+                } else if facts.compression.is_some() {
+                    sink.event(Event::MemberRead {
+                        path: &path,
+                        facts: &facts,
+                    });
                 }
                 analyzed.insert(path, (facts, entries));
             }

@@ -26,6 +26,9 @@ use crate::report::{ArchiveInfo, Image, Report};
 pub const PAGE: usize = 500;
 /// Rows asked for the largest files and the wasted space.
 pub const SPACE_ROWS: usize = 20;
+/// The members of a one-pass read shown as they arrive, before the
+/// manifest (an image has at most `MAX_LAYERS_PER_IMAGE` layers).
+pub const ARRIVING_SHOWN: usize = crate::limits::MAX_LAYERS_PER_IMAGE;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// Where the page is (the `data-state` attribute says it).
@@ -119,6 +122,9 @@ pub struct State {
     pub images: Rc<Vec<Rc<Image>>>,
     /// Facts of each layer blob read, by blob number.
     pub blobs: Rc<HashMap<usize, Rc<LayerFacts>>>,
+    /// A one-pass read's members read before the manifest numbers them
+    /// (shown as they come), at most [`ARRIVING_SHOWN`].
+    pub arriving: Rc<Vec<(String, Rc<LayerFacts>)>>,
     /// Every problem, where it happened (all of the report's, once finished).
     pub problems: Rc<Vec<Problem>>,
     /// The final report, kept whole only for Export JSON.
@@ -189,6 +195,7 @@ impl Default for State {
             archive: None,
             images: Rc::default(),
             blobs: Rc::default(),
+            arriving: Rc::default(),
             problems: Rc::default(),
             report: None,
             save_report: None,

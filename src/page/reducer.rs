@@ -275,6 +275,11 @@ impl State {
                 self.count_blobs();
                 self.select_non_artifact();
             }
+            Update::MemberRead { path, facts } => {
+                if self.arriving.len() < crate::page::ARRIVING_SHOWN {
+                    Rc::make_mut(&mut self.arriving).push((path, Rc::new(facts)));
+                }
+            }
             Update::LayerStarted { .. } => self.reading.blobs_started += 1,
             Update::Progress {
                 read,

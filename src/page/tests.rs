@@ -437,3 +437,23 @@ fn a_file_a_report_does_not_hold_is_not_asked_again() {
     assert!(s.opened.as_ref().unwrap().not_in_report);
     assert!(s.wanted().is_empty());
 }
+
+#[test]
+fn a_one_pass_reads_members_are_kept_as_they_come_within_a_bound() {
+    let mut s = open(Rc::default());
+    let facts = crate::layer::LayerFacts::empty();
+    for i in 0..crate::page::ARRIVING_SHOWN + 5 {
+        s = reduce(
+            s,
+            Action::Update(
+                Update::MemberRead {
+                    path: format!("{i}/layer.tar"),
+                    facts: facts.clone(),
+                },
+                1.0,
+            ),
+        );
+    }
+    assert_eq!(s.arriving.len(), crate::page::ARRIVING_SHOWN);
+    assert_eq!(s.arriving[1].0, "1/layer.tar", "in the order read");
+}

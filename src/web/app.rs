@@ -12,9 +12,9 @@ use web_sys::Blob;
 use yew::prelude::*;
 
 use crate::web::components::{
-    attestations::Attestations, cake::Cake, config::ConfigView, dir::Browse, embed_bar::EmbedBar,
-    files::Files, header::Header, history::History, landing::Landing, manifest::Manifest,
-    problems::Problems, progress::Progress, tabs::Tabs, verify::Verify,
+    arriving::Arriving, attestations::Attestations, cake::Cake, config::ConfigView, dir::Browse,
+    embed_bar::EmbedBar, files::Files, header::Header, history::History, landing::Landing,
+    manifest::Manifest, problems::Problems, progress::Progress, tabs::Tabs, verify::Verify,
 };
 use crate::web::download::fetch_blob;
 use crate::web::embed;
@@ -225,6 +225,9 @@ pub fn app() -> Html {
     });
     let progress = (s.phase == Phase::Loading)
         .then(|| html! { <Progress reading={s.reading} on_stop={h.stop.clone()} /> });
+    // a one-pass read shows its layers before the manifest comes
+    let arriving = (s.phase == Phase::Loading && s.images.is_empty() && !s.arriving.is_empty())
+        .then(|| html! { <main class="view"><Arriving members={s.arriving.clone()} /></main> });
     let problems = html! {
         <Problems problems={s.problems.clone()} failure={s.failure.clone()} crashed={s.crashed} phase={s.phase} />
     };
@@ -238,6 +241,7 @@ pub fn app() -> Html {
                 { progress }
                 { problems }
                 { view }
+                { arriving.clone() }
             </>
         },
         (_, false) => html! {
@@ -254,6 +258,7 @@ pub fn app() -> Html {
                     <Tabs tab={s.tab} on_tab={h.select_tab.clone()} />
                 }
                 { view }
+                { arriving }
             </>
         },
     };

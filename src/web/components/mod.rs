@@ -3,6 +3,7 @@
 //! action for the reducer. No view talks to a worker: the root asks what
 //! the state lacks.
 
+pub mod arriving;
 pub mod attestations;
 pub mod cake;
 pub mod config;
