@@ -8,7 +8,7 @@ use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Blob, MessageEvent, Worker};
 use yew::Callback;
 
@@ -120,6 +120,48 @@ impl PartialEq for Pool {
     fn eq(&self, other: &Pool) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
     }
+}
+
+thread_local! {
+    /// The workers' wasm, compiled once for every worker of the page.
+    static MODULE: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+}
+
+/// Compiles the workers' wasm (once per page) and hands the compiled
+/// `WebAssembly.Module` to `worker` as its first message; if it cannot be
+/// compiled here, the worker is told to fetch it itself (`null`).
+fn hand_module(worker: &Worker) {
+    let module = MODULE.with(|m| {
+        m.borrow_mut()
+            .get_or_insert_with(|| {
+                let Some(window) = web_sys::window() else {
+                    return js_sys::Promise::reject(&"no window".into());
+                };
+                wasm_bindgen_futures::future_to_promise(async move {
+                    let response =
+                        JsFuture::from(window.fetch_with_str("./worker_bg.wasm")).await?;
+                    let response: web_sys::Response = response.dyn_into()?;
+                    if !response.ok() {
+                        return Err(JsValue::from_str("worker_bg.wasm: not found"));
+                    }
+                    let bytes = JsFuture::from(response.array_buffer()?).await?;
+                    JsFuture::from(js_sys::WebAssembly::compile(&bytes)).await
+                })
+            })
+            .clone()
+    });
+    let send = |worker: &Worker, m: &JsValue| {
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &"layercakeModule".into(), m);
+        let _ = worker.post_message(&msg);
+    };
+    let worker = worker.clone();
+    spawn_local(async move {
+        match JsFuture::from(module).await {
+            Ok(m) => send(&worker, &m),
+            Err(_) => send(&worker, &JsValue::NULL),
+        }
+    });
 }
 
 /// How many workers read a file: `?workers=N` if given (1 to 8, for
@@ -249,6 +291,7 @@ impl Pool {
             });
             worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
             worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+            hand_module(&worker);
             self.inner.borrow_mut().slots.push(Slot {
                 worker,
                 ready: false,
