@@ -14,7 +14,7 @@
 //! budget), [`media_type`] (every media-type rule), [`sha256x4`] (four
 //! SHA-256 streams at once, [`Sha256x4`]), [`attachment`] (attestations,
 //! signatures, referrers), [`attestation`] (what they say, parsed on
-//! demand), [`reference`] (image names), [`listing`] (rows for browsing a
+//! demand), [`reference`] (image names), [`xxh64`] (the per-file content digest), [`listing`] (rows for browsing a
 //! tree), [`sample`] (the sample archive); and the web worker's
 //! protocol and state, [`message`], [`session`] and [`page`].
 
@@ -47,6 +47,7 @@ mod source;
 mod stream;
 mod tree;
 mod whiteout;
+pub mod xxh64;
 
 pub use batch::{Batch, Outcome, Want};
 pub use config::{short_command, Config, HistoryStep};
@@ -55,7 +56,7 @@ pub use decompress::ZstdFrames;
 pub use detect::Compression;
 pub use dissect::{dissect, Blob, Dissection, Event, Options, Quiet, Sink};
 pub use entry::{Entry, Kind};
-pub use layer::{analyze, Counts, Expect, Feed, LayerFacts};
+pub use layer::{analyze, analyze_with, Counts, Expect, Feed, LayerFacts};
 pub use problem::{Code, Error, Location, Problem, Severity};
 pub use report::{
     human, percent, AbsentPlatform, ArchiveInfo, Document, FileStats, Format, Image, Layer,

@@ -93,7 +93,7 @@ impl Dissection {
             }
             let expect = expectation(&self.report, b);
             let m = self.blobs[b].member();
-            let read = read_at(&mut src, &m, &expect, None);
+            let read = read_at(&mut src, &m, &expect, None, false);
             let blob = deliver(sink, b, &m, read, &mut keep);
             self.complete(
                 b,
@@ -138,6 +138,7 @@ mod tests {
             link: None,
             whiteout: None,
             offset: 0,
+            content: None,
         };
         vec![e; n]
     }

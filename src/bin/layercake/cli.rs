@@ -32,6 +32,9 @@ enum Command {
         /// Print one JSON document instead of text.
         #[arg(long)]
         json: bool,
+        /// Also hash every file's content as `diff` does (to measure its cost).
+        #[arg(long, hide = true)]
+        content_digests: bool,
         /// The archive ("-" reads standard input in one pass).
         file: PathBuf,
     },
@@ -94,8 +97,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Inspect { json, file } => {
-            let d = read(&file, true)?;
+        Command::Inspect {
+            json,
+            content_digests,
+            file,
+        } => {
+            let d = read_with(&file, true, content_digests)?;
             if json {
                 serde_json::to_writer_pretty(&mut out, &d.report).map_err(|e| e.to_string())?;
                 writeln!(out).map_err(|e| e.to_string())?;
@@ -219,6 +226,15 @@ fn pick_image(
 }
 
 fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
+    read_with(path, keep_entries, false)
+}
+
+/// Dissects `path`, with each file's content hashed when `content_digests`.
+pub fn read_with(
+    path: &PathBuf,
+    keep_entries: bool,
+    content_digests: bool,
+) -> Result<Dissection, String> {
     let bar = io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(
@@ -261,6 +277,7 @@ fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
     };
     let opts = Options {
         keep_entries,
+        content_digests,
         ..Options::default()
     };
     let result = if path.as_os_str() == "-" {
