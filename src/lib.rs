@@ -14,7 +14,7 @@
 //! budget), [`media_type`] (every media-type rule), [`sha256x4`] (four
 //! SHA-256 streams at once, [`Sha256x4`]), [`attachment`] (attestations,
 //! signatures, referrers), [`attestation`] (what they say, parsed on
-//! demand), [`reference`] (image names), [`xxh64`] (the per-file content digest), [`listing`] (rows for browsing a
+//! demand), [`reference`] (image names), [`xxh64`] (the per-file content digest), [`diff`] (two images compared), [`packages`] (OS and language packages, read on demand), [`listing`] (rows for browsing a
 //! tree), [`sample`] (the sample archive); and the web worker's
 //! protocol and state, [`message`], [`session`] and [`page`].
 
@@ -28,6 +28,7 @@ mod config;
 mod contents;
 mod decompress;
 mod detect;
+pub mod diff;
 pub mod digest;
 mod dissect;
 mod docker;
@@ -38,6 +39,7 @@ mod layer;
 pub mod limits;
 pub mod media_type;
 mod oci;
+pub mod packages;
 mod problem;
 pub mod reference;
 mod report;
@@ -51,7 +53,7 @@ pub mod xxh64;
 
 pub use batch::{Batch, Outcome, Want};
 pub use config::{short_command, Config, HistoryStep};
-pub use contents::{read_file, FileRef, PREVIEW_BYTES};
+pub use contents::{read_file, read_files, FileRef, PREVIEW_BYTES};
 pub use decompress::ZstdFrames;
 pub use detect::Compression;
 pub use dissect::{dissect, Blob, Dissection, Event, Options, Quiet, Sink};
