@@ -313,6 +313,53 @@ pub fn diff(a: &Dissection, ia: usize, b: &Dissection, ib: usize, semantic: bool
     d
 }
 
+/// Fills `b`'s unread blobs from `a`'s read ones where they are the same
+/// layer: the diff_id `b`'s config claims is the one `a` computed, the
+/// blob has the same size, and `b`'s descriptor digest (when it names one)
+/// is the digest `a` computed, and `a` read it without problems. Returns
+/// the blobs filled, for the caller to read only the others
+/// ([`Dissection::read_blobs_with`]). Those blobs of `b` are then trusted
+/// to be what their config says, not hashed again: comparing an image
+/// with its next version reads their shared base once.
+pub fn reuse_shared_blobs(b: &mut Dissection, a: &Dissection) -> Vec<usize> {
+    let mut filled = Vec::new();
+    for blob in b.missing() {
+        let Some(layer) = b
+            .report
+            .images
+            .iter()
+            .flat_map(|i| &i.layers)
+            .find(|l| l.blob == Some(blob))
+        else {
+            continue;
+        };
+        let Some(claim) = layer.diff_id.clone() else {
+            continue;
+        };
+        let size = b.blobs[blob].size;
+        let same = a.blobs.iter().find(|x| {
+            x.facts.as_ref().is_some_and(|f| {
+                f.diff_id.as_ref() == Some(&claim)
+                    && f.size == size
+                    && f.problems.is_empty()
+                    && layer
+                        .digest
+                        .as_ref()
+                        .is_none_or(|d| f.digest.as_ref() == Some(d))
+            })
+        });
+        if let Some(x) = same {
+            let facts = x
+                .facts
+                .clone()
+                .unwrap_or_else(crate::layer::LayerFacts::empty);
+            b.complete(blob, facts, x.entries.clone());
+            filled.push(blob);
+        }
+    }
+    filled
+}
+
 impl Diff {
     /// Adds the package changes between two lists and settles the verdict
     /// again.

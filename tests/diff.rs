@@ -543,3 +543,35 @@ fn the_exit_status_says_same_differ_or_error() {
     assert_eq!(code, 0);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_shared_base_is_read_once_and_the_diff_is_the_same() {
+    let top = Tar::new().file("app/extra.txt", b"more").finish();
+    let a = archive(vec![base(1)], ENV, T1);
+    let b = archive(vec![base(1), top], ENV, T1);
+    let da = read(&a);
+    let opts = Options {
+        content_digests: true,
+        read_layers: false,
+        ..Options::default()
+    };
+    let mut db = dissect(Cursor::new(&b), &opts, &mut Quiet).unwrap();
+    let reused = layercake::diff::reuse_shared_blobs(&mut db, &da);
+    assert_eq!(reused.len(), 1, "the base layer");
+    let rest = db.missing();
+    assert_eq!(rest.len(), 1, "the top layer");
+    db.read_blobs_with(Cursor::new(&b), &rest, &mut Quiet, true);
+    let db = db.finish(&opts, &mut Quiet);
+    assert_eq!(
+        db.report.images[0].verified,
+        read(&b).report.images[0].verified
+    );
+    assert_eq!(
+        diff(&da, 0, &db, 0, false),
+        diff(&da, 0, &read(&b), 0, false)
+    );
+    // a blob whose bytes differ from A's is never reused, whatever its config claims
+    let mut other = dissect(Cursor::new(&a), &opts, &mut Quiet).unwrap();
+    let wrong = read(&archive(vec![Tar::new().file("x", b"y").finish()], ENV, T1));
+    assert!(layercake::diff::reuse_shared_blobs(&mut other, &wrong).is_empty());
+}

@@ -226,7 +226,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let db = if a == b {
                 da.clone()
             } else {
-                read_with(&b, true, true)?
+                read_against(&b, &da)?
             };
             let ia = pick(
                 &da.report,
@@ -339,6 +339,39 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Some(Severity::Warning) | Some(Severity::Error) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// Dissects B of a diff with content digests, reading only the blobs A
+/// does not already hold (the same layer by diff_id, size and digest, see
+/// [`layercake::diff::reuse_shared_blobs`]); when most of B is its own, B
+/// is read whole with every core instead.
+fn read_against(path: &PathBuf, a: &Dissection) -> Result<Dissection, String> {
+    let open = || {
+        File::open(path)
+            .map(|f| BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))
+    };
+    let opts = Options {
+        keep_entries: true,
+        content_digests: true,
+        read_layers: false,
+        ..Options::default()
+    };
+    let mut d =
+        dissect(open()?, &opts, &mut Quiet).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !d.report.archive.seekable {
+        // a compressed archive is read whole, in one pass, and finished
+        return Ok(d);
+    }
+    let total: u64 = d.blobs.iter().map(|b| b.size).sum();
+    layercake::diff::reuse_shared_blobs(&mut d, a);
+    let rest = d.missing();
+    let own: u64 = rest.iter().map(|&b| d.blobs[b].size).sum();
+    if own > total / 2 {
+        return read_with(path, true, true);
+    }
+    d.read_blobs_with(open()?, &rest, &mut Quiet, true);
+    Ok(d.finish(&opts, &mut Quiet))
 }
 
 /// Reads the packages of image `i` of `d` from the archive at `path`.
