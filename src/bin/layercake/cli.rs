@@ -36,6 +36,10 @@ enum Command {
         /// Also hash every file's content as `diff` does (to measure its cost).
         #[arg(long, hide = true)]
         content_digests: bool,
+        /// Also list each image's packages (reads their files again; JSON:
+        /// a top-level `packages` list, one entry per image).
+        #[arg(long)]
+        packages: bool,
         /// The archive ("-" reads standard input in one pass).
         file: PathBuf,
     },
@@ -164,15 +168,42 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Inspect {
             json,
             content_digests,
+            packages,
             file,
         } => {
+            if packages && file.as_os_str() == "-" {
+                return Err("--packages reads files again: give a file, not -".into());
+            }
             let d = read_with(&file, true, content_digests)?;
+            let lists = if packages {
+                (0..d.report.images.len())
+                    .map(|i| packages_of(&file, &d, i))
+                    .collect::<Result<Vec<_>, _>>()?
+            } else {
+                Vec::new()
+            };
             if json {
-                serde_json::to_writer_pretty(&mut out, &d.report).map_err(|e| e.to_string())?;
+                /// The report, and the packages when asked for.
+                #[derive(serde::Serialize)]
+                struct WithPackages<'a> {
+                    #[serde(flatten)]
+                    report: &'a layercake::Report,
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    packages: Option<&'a [layercake::packages::PackageList]>,
+                }
+                let doc = WithPackages {
+                    report: &d.report,
+                    packages: packages.then_some(&lists[..]),
+                };
+                serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
                 writeln!(out).map_err(|e| e.to_string())?;
             } else {
                 text::write_report(&mut out, &file.display().to_string(), &d)
                     .map_err(|e| e.to_string())?;
+                for (i, list) in lists.iter().enumerate() {
+                    writeln!(out, "\nPackages of image {i}:").map_err(|e| e.to_string())?;
+                    compare::write_packages(&mut out, list).map_err(|e| e.to_string())?;
+                }
             }
             d
         }
