@@ -372,7 +372,7 @@ fn a_gzip_layer_is_compared_and_read_the_same() {
     // the same layer gzip-compressed: the diff_id is the same
     let ids: Vec<Digest> = vec![sha(&plain)];
     let img = DockerImage {
-        config: config(&[plain.clone()], ENV, T1),
+        config: config(std::slice::from_ref(&plain), ENV, T1),
         layers: vec![gzip(&plain)],
         tags: vec!["app:1".into()],
     };
