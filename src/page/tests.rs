@@ -388,3 +388,36 @@ fn attestations_are_asked_only_when_their_view_is_open() {
     let s = reduce(s, Action::PackageQuery("flask".into()));
     assert_eq!(s.package_query, "flask");
 }
+
+#[test]
+fn packages_are_asked_only_when_their_view_is_open() {
+    let s = reduce(open(Rc::default()), finished(report()));
+    let want = Query::Packages { image: 0 };
+    assert!(!s.wanted().contains(&want));
+    let s = reduce(s, Action::SelectTab(Tab::Packages));
+    let (s, asked) = ask(s);
+    assert_eq!(
+        asked.iter().filter(|(_, q)| *q == want).count(),
+        1,
+        "{asked:?}"
+    );
+    assert!(!s.wanted().contains(&want), "asked once, while pending");
+    let id = asked.iter().find(|(_, q)| *q == want).unwrap().0;
+    let list = crate::packages::PackageList {
+        packages: vec![crate::packages::Package {
+            source: crate::packages::Source::Apk,
+            name: "musl".into(),
+            version: "1.2.4-r2".into(),
+            layer: 0,
+            path: "lib/apk/db/installed".into(),
+        }],
+        ..Default::default()
+    };
+    let s = reduce(
+        s,
+        Action::Answer(id, Answer::Packages { list: list.clone() }),
+    );
+    assert_eq!(s.packages.get(&0).map(|l| (**l).clone()), Some(list));
+    assert!(!s.wanted().contains(&want));
+    assert_eq!(Tab::from_name("packages"), Some(Tab::Packages));
+}
