@@ -123,6 +123,30 @@ pub fn read_files<R: Read + Seek>(
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| files[i].0);
     let mut out: Vec<Result<Vec<u8>, String>> = vec![Err(String::new()); files.len()];
+    if blob.archive_compression == Compression::None && blob.layer_compression == Compression::None
+    {
+        // nothing to inflate: seek to each file
+        for i in order {
+            let (offset, size) = files[i];
+            if size > limit {
+                out[i] = Err(format!("{size} bytes, more than the {limit} read"));
+                continue;
+            }
+            if offset.saturating_add(size) > blob.member_size {
+                out[i] = Err(format!("ends past the layer, at {}", offset.saturating_add(size)));
+                continue;
+            }
+            src.seek(SeekFrom::Start(blob.member_offset + offset))?;
+            let mut bytes = Vec::with_capacity(size.min(1 << 20) as usize);
+            (&mut *src).take(size).read_to_end(&mut bytes)?;
+            out[i] = if (bytes.len() as u64) < size {
+                Err(format!("file holds {} of its {size} bytes", bytes.len()))
+            } else {
+                Ok(bytes)
+            };
+        }
+        return Ok(out);
+    }
     with_content(src, &whole, &mut |_| {}, |layer| {
         let mut pos = 0u64;
         for i in order {

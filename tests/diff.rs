@@ -575,3 +575,28 @@ fn the_shared_base_is_read_once_and_the_diff_is_the_same() {
     let wrong = read(&archive(vec![Tar::new().file("x", b"y").finish()], ENV, T1));
     assert!(layercake::diff::reuse_shared_blobs(&mut other, &wrong).is_empty());
 }
+
+#[test]
+fn read_files_reads_each_file_once_and_refuses_what_lies_past_the_layer() {
+    let layer = Tar::new().file("a", b"alpha").file("b", b"bravo!").finish();
+    for (compression, blob) in [
+        (layercake::Compression::None, layer.clone()),
+        (layercake::Compression::Gzip, gzip(&layer)),
+    ] {
+        let f = layercake::FileRef {
+            member: "layer".into(),
+            member_offset: 0,
+            member_size: blob.len() as u64,
+            archive_compression: layercake::Compression::None,
+            layer_compression: compression,
+            offset: 0,
+            size: 0,
+        };
+        // b's content, a's content, a file past the end, one over the limit
+        let spans = [(1536, 6), (512, 5), (1 << 40, 10), (512, 1 << 30)];
+        let got = layercake::read_files(&mut Cursor::new(&blob), &f, &spans, 1 << 20).unwrap();
+        assert_eq!(got[0].as_deref(), Ok(&b"bravo!"[..]), "{compression:?}");
+        assert_eq!(got[1].as_deref(), Ok(&b"alpha"[..]), "{compression:?}");
+        assert!(got[2].is_err() && got[3].is_err(), "{compression:?}: {got:?}");
+    }
+}
