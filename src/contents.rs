@@ -133,7 +133,10 @@ pub fn read_files<R: Read + Seek>(
                 continue;
             }
             if offset.saturating_add(size) > blob.member_size {
-                out[i] = Err(format!("ends past the layer, at {}", offset.saturating_add(size)));
+                out[i] = Err(format!(
+                    "ends past the layer, at {}",
+                    offset.saturating_add(size)
+                ));
                 continue;
             }
             src.seek(SeekFrom::Start(blob.member_offset + offset))?;

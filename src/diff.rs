@@ -283,9 +283,23 @@ pub struct Diff {
 /// Compares image `ia` of `a` with image `ib` of `b`. With `semantic`,
 /// timestamps (config and history `created`, file mtimes) are not
 /// compared. File contents are compared when both sides were read with
-/// content digests; else files of equal size count as the same.
-pub fn diff(a: &Dissection, ia: usize, b: &Dissection, ib: usize, semantic: bool) -> Diff {
-    let (img_a, img_b) = (&a.report.images[ia], &b.report.images[ib]);
+/// content digests; else files of equal size count as the same. An image
+/// index that does not exist is an error.
+pub fn diff(
+    a: &Dissection,
+    ia: usize,
+    b: &Dissection,
+    ib: usize,
+    semantic: bool,
+) -> Result<Diff, String> {
+    let missing = |side: &str, d: &Dissection, i: usize| {
+        format!(
+            "{side} has no image {i}: it holds {}",
+            d.report.images.len()
+        )
+    };
+    let img_a = a.report.images.get(ia).ok_or_else(|| missing("A", a, ia))?;
+    let img_b = b.report.images.get(ib).ok_or_else(|| missing("B", b, ib))?;
     let layers = align(img_a, img_b);
     let mut config = config_changes(img_a, img_b, semantic);
     config.extend(storage_changes(img_a, img_b, &layers));
@@ -310,7 +324,7 @@ pub fn diff(a: &Dissection, ia: usize, b: &Dissection, ib: usize, semantic: bool
         packages: None,
     };
     d.settle();
-    d
+    Ok(d)
 }
 
 /// Fills `b`'s unread blobs from `a`'s read ones where they are the same

@@ -58,7 +58,7 @@ fn read(bytes: &[u8]) -> Dissection {
 }
 
 fn compare(a: &[u8], b: &[u8], semantic: bool) -> Diff {
-    diff(&read(a), 0, &read(b), 0, semantic)
+    diff(&read(a), 0, &read(b), 0, semantic).unwrap()
 }
 
 fn base(mtime: u64) -> Vec<u8> {
@@ -308,7 +308,7 @@ fn packages_added_removed_and_upgraded_in_every_format() {
             ("npm", "left-pad", "1.2.0", 0),
         ]
     );
-    let d = diff(&da, 0, &db, 0, false).with_packages(&pa, &pb);
+    let d = diff(&da, 0, &db, 0, false).unwrap().with_packages(&pa, &pb);
     let changes: Vec<(&str, &str, PackageChangeKind)> = d
         .packages
         .as_ref()
@@ -458,7 +458,7 @@ fn multi_platform_indexes_compare_the_selected_platforms() {
     };
     // MANIFEST.md: the minimal amd64/arm64 configs are identical in both
     for p in ["linux/amd64", "linux/arm64"] {
-        let d = diff(&dm, pick(&dm, p), &du, pick(&du, p), true);
+        let d = diff(&dm, pick(&dm, p), &du, pick(&du, p), true).unwrap();
         assert_eq!(d.a.config_digest, d.b.config_digest, "{p}");
         assert!(d.same(), "{p}: {}", d.summary);
     }
@@ -468,7 +468,8 @@ fn multi_platform_indexes_compare_the_selected_platforms() {
         &dm,
         pick(&dm, "linux/arm64"),
         true,
-    );
+    )
+    .unwrap();
     assert_eq!(cross.verdict, Verdict::Different);
     assert!(cross.config.iter().any(|c| c.field == "platform"));
     assert!(cross
@@ -567,8 +568,8 @@ fn the_shared_base_is_read_once_and_the_diff_is_the_same() {
         read(&b).report.images[0].verified
     );
     assert_eq!(
-        diff(&da, 0, &db, 0, false),
-        diff(&da, 0, &read(&b), 0, false)
+        diff(&da, 0, &db, 0, false).unwrap(),
+        diff(&da, 0, &read(&b), 0, false).unwrap()
     );
     // a blob whose bytes differ from A's is never reused, whatever its config claims
     let mut other = dissect(Cursor::new(&a), &opts, &mut Quiet).unwrap();
@@ -597,6 +598,43 @@ fn read_files_reads_each_file_once_and_refuses_what_lies_past_the_layer() {
         let got = layercake::read_files(&mut Cursor::new(&blob), &f, &spans, 1 << 20).unwrap();
         assert_eq!(got[0].as_deref(), Ok(&b"bravo!"[..]), "{compression:?}");
         assert_eq!(got[1].as_deref(), Ok(&b"alpha"[..]), "{compression:?}");
-        assert!(got[2].is_err() && got[3].is_err(), "{compression:?}: {got:?}");
+        assert!(
+            got[2].is_err() && got[3].is_err(),
+            "{compression:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn hostile_and_broken_inputs_are_errors_or_differences_never_panics() {
+    let good = read(&archive(vec![base(1)], ENV, T1));
+    assert!(diff(&good, 0, &good, 7, false).is_err());
+    assert!(diff(&good, 3, &good, 0, false).is_err());
+    // a layer cut short: what could be read is compared; cut inside its
+    // end-of-archive blocks, nothing is lost, cut inside the last header,
+    // the last file is
+    let layer = base(1);
+    let cut = |n: usize| read(&archive(vec![layer[..layer.len() - n].to_vec()], ENV, T1));
+    let d = diff(&good, 0, &cut(1500), 0, false).unwrap();
+    assert_eq!(d.verdict, Verdict::SameContent, "{}", d.summary);
+    assert!(!cut(1500).report.images[0].layers[0].problems.is_empty());
+    let d = diff(&good, 0, &cut(2000), 0, false).unwrap();
+    assert_eq!(d.verdict, Verdict::Different, "{}", d.summary);
+    assert_eq!(d.files.len(), 1);
+    assert_eq!(
+        (d.files[0].path.as_str(), d.files[0].change),
+        ("app/main.py", FileChangeKind::Removed)
+    );
+    let Some(broken) = fixture("built__bb-docker-truncated.tar") else {
+        return;
+    };
+    let opts = Options {
+        content_digests: true,
+        ..Options::default()
+    };
+    if let Ok(b) = dissect(Cursor::new(&broken), &opts, &mut Quiet) {
+        assert!(b.report.images.is_empty() || diff(&good, 0, &b, 0, false).is_ok());
+        let list = layercake::packages::read_image(&mut Cursor::new(&broken), &b, 0);
+        assert!(list.packages.is_empty());
     }
 }

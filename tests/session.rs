@@ -287,7 +287,10 @@ fn what_cannot_be_answered_is_an_error_not_a_panic() {
 #[test]
 fn packages_are_answered_from_the_archive() {
     let base = Tar::new()
-        .file("lib/apk/db/installed", b"P:musl\nV:1.2.4-r2\n\nP:zlib\nV:1.3-r0\n")
+        .file(
+            "lib/apk/db/installed",
+            b"P:musl\nV:1.2.4-r2\n\nP:zlib\nV:1.3-r0\n",
+        )
         .finish();
     let bytes = docker_single(vec![base], "example.com/apk:1");
     let d = dissect(Cursor::new(bytes.clone()), &Options::default(), &mut Quiet).unwrap();

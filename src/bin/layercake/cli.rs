@@ -288,7 +288,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     );
                 }
             }
-            let mut result = layercake::diff::diff(&da, ia, &db, ib, semantic);
+            let mut result = layercake::diff::diff(&da, ia, &db, ib, semantic)?;
             if !no_packages {
                 let pa = packages_of(&a, &da, ia)?;
                 let pb = packages_of(&b, &db, ib)?;
