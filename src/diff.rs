@@ -278,6 +278,10 @@ pub struct Diff {
     /// Package changes, when both sides' packages were read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packages: Option<Vec<PackageChange>>,
+    /// Regular files on both sides compared by size alone, since a side
+    /// was read without content digests (0 from `layercake diff`).
+    #[serde(default)]
+    pub unhashed_files: usize,
 }
 
 /// Compares image `ia` of `a` with image `ib` of `b`. With `semantic`,
@@ -307,7 +311,7 @@ pub fn diff(
     config.extend(stamps);
     let (ea, eb) = (a.layer_entries(ia), b.layer_entries(ib));
     let (ta, tb) = (Tree::merge(&ea), Tree::merge(&eb));
-    let files = file_changes(&ta, &ea, &tb, &eb, semantic);
+    let (files, unhashed_files) = file_changes(&ta, &ea, &tb, &eb, semantic);
     let directories = directory_totals(&files);
     let mut d = Diff {
         verdict: Verdict::Identical,
@@ -322,6 +326,7 @@ pub fn diff(
         files,
         directories,
         packages: None,
+        unhashed_files,
     };
     d.settle();
     Ok(d)
@@ -454,6 +459,12 @@ impl Diff {
                 parts.join("; ")
             }
         };
+        if self.unhashed_files > 0 {
+            self.summary.push_str(&format!(
+                " ({} compared by size alone: read without content digests)",
+                plural(self.unhashed_files, "file")
+            ));
+        }
         self.counts = c;
     }
 
@@ -797,8 +808,9 @@ fn file_changes(
     tb: &Tree,
     eb: &[&[Entry]],
     semantic: bool,
-) -> Vec<FileChange> {
+) -> (Vec<FileChange>, usize) {
     let mut out = Vec::new();
+    let mut unhashed = 0;
     let path = |p: &[u8]| String::from_utf8_lossy(p).into_owned();
     let mut ia = ta.nodes.iter().peekable();
     let mut ib = tb.nodes.iter().peekable();
@@ -835,6 +847,12 @@ fn file_changes(
             std::cmp::Ordering::Equal => {
                 if let (Some((p, x)), Some((_, y))) = (ia.next(), ib.next()) {
                     let (x, y) = (state(x, ea), state(y, eb));
+                    if x.kind == Kind::File
+                        && y.kind == Kind::File
+                        && (x.content.is_none() || y.content.is_none())
+                    {
+                        unhashed += 1;
+                    }
                     let what = what_differs(&x, &y, semantic);
                     if !what.is_empty() {
                         out.push(FileChange {
@@ -849,7 +867,7 @@ fn file_changes(
             }
         }
     }
-    out
+    (out, unhashed)
 }
 
 /// Bytes added and removed by the file changes, per parent directory.

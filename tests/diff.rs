@@ -126,6 +126,20 @@ fn a_changed_file_of_the_same_size_is_found_by_its_content() {
         ("app/main.py", FileChangeKind::Modified)
     );
     assert_eq!(f.what, ["content"]);
+    assert_eq!(d.unhashed_files, 0);
+    // read without content digests, the same-size change goes unseen, and
+    // the diff says how many files it could compare by size alone
+    let plain = |b: &[u8]| dissect(Cursor::new(b), &Options::default(), &mut Quiet).unwrap();
+    let blind = diff(&plain(&a), 0, &plain(&b), 0, false).unwrap();
+    assert!(blind.files.is_empty());
+    assert_eq!(blind.unhashed_files, 2);
+    assert!(
+        blind
+            .summary
+            .ends_with("(2 files compared by size alone: read without content digests)"),
+        "{}",
+        blind.summary
+    );
     assert_ne!(f.a.as_ref().unwrap().content, f.b.as_ref().unwrap().content);
     assert_eq!(d.counts.modified, 1);
     assert_eq!(d.directories.len(), 1);
