@@ -147,6 +147,85 @@ pub fn read_files<R: Read + Seek>(
     Ok(())
 }
 
+/// Reads several files of one layer in one pass over it, each with its own
+/// result (unlike [`read_files`], which stops at the first error): `files` are
+/// (offset, size) in the uncompressed layer stream, and `blob` names the
+/// layer (its `offset` and `size` are not used). A file larger than
+/// `limit` is not read and comes back as an error, as does one the stream
+/// ends inside; the others are still read.
+pub fn read_files_checked<R: Read + Seek>(
+    src: &mut R,
+    blob: &FileRef,
+    files: &[(u64, u64)],
+    limit: u64,
+) -> io::Result<Vec<Result<Vec<u8>, String>>> {
+    let whole = FileRef {
+        offset: 0,
+        size: u64::MAX,
+        ..blob.clone()
+    };
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| files[i].0);
+    let mut out: Vec<Result<Vec<u8>, String>> = vec![Err(String::new()); files.len()];
+    if blob.archive_compression == Compression::None && blob.layer_compression == Compression::None
+    {
+        // nothing to inflate: seek to each file
+        for i in order {
+            let (offset, size) = files[i];
+            if size > limit {
+                out[i] = Err(format!("{size} bytes, more than the {limit} read"));
+                continue;
+            }
+            if offset.saturating_add(size) > blob.member_size {
+                out[i] = Err(format!(
+                    "ends past the layer, at {}",
+                    offset.saturating_add(size)
+                ));
+                continue;
+            }
+            src.seek(SeekFrom::Start(blob.member_offset + offset))?;
+            let mut bytes = Vec::with_capacity(size.min(1 << 20) as usize);
+            (&mut *src).take(size).read_to_end(&mut bytes)?;
+            out[i] = if (bytes.len() as u64) < size {
+                Err(format!("file holds {} of its {size} bytes", bytes.len()))
+            } else {
+                Ok(bytes)
+            };
+        }
+        return Ok(out);
+    }
+    with_content(src, &whole, &mut |_| {}, |layer| {
+        let mut pos = 0u64;
+        for i in order {
+            let (offset, size) = files[i];
+            if offset < pos {
+                out[i] = Err(format!("overlaps the file before it, at offset {offset}"));
+                continue;
+            }
+            if size > limit {
+                out[i] = Err(format!("{size} bytes, more than the {limit} read"));
+                continue;
+            }
+            if let Err(e) = skip_quietly(layer, offset - pos) {
+                out[i] = Err(e.to_string());
+                return Ok(());
+            }
+            pos = offset;
+            // bounded by `limit`, never by the header's size alone
+            let mut bytes = Vec::with_capacity(size.min(limit).min(1 << 20) as usize);
+            layer.take(size).read_to_end(&mut bytes)?;
+            pos += bytes.len() as u64;
+            out[i] = if (bytes.len() as u64) < size {
+                Err(format!("file holds {} of its {size} bytes", bytes.len()))
+            } else {
+                Ok(bytes)
+            };
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// Reads up to `limit` bytes of the file `f` names, and never more than
 /// [`PREVIEW_BYTES`]. `progress` is told how many uncompressed layer bytes
 /// have been skipped.

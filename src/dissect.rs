@@ -121,6 +121,12 @@ pub struct Options {
     /// a compressed archive is read in one pass (and finished) whatever
     /// this says.
     pub read_layers: bool,
+    /// Hash each regular file's content (XXH64) into [`Entry::content`] as
+    /// the layers stream by, for comparing images (`layercake diff`).
+    /// Off by default: an inspect does not pay for it. Reads driven from
+    /// outside ([`crate::Batch`], [`crate::Feed`]) and
+    /// [`Dissection::read_blobs`] never compute them.
+    pub content_digests: bool,
 }
 
 impl Default for Options {
@@ -130,6 +136,7 @@ impl Default for Options {
             progress_step: 4 << 20,
             share: None,
             read_layers: true,
+            content_digests: false,
         }
     }
 }
@@ -351,7 +358,7 @@ pub fn dissect<R: Read + Seek>(
             counter: counter.clone(),
         };
         let mut tick = |n: u64| progress.inflate(n, sink);
-        let read = read_at(counted, &m, &expect, Some(&mut tick));
+        let read = read_at(counted, &m, &expect, Some(&mut tick), opts.content_digests);
         blobs.push(deliver(sink, b, &m, read, &mut keep));
     }
     close(report, blobs, &mut progress, opts, sink)
@@ -364,9 +371,10 @@ pub(crate) fn read_at<R: Read + Seek>(
     m: &Member,
     expect: &Expect,
     progress: Option<&mut dyn FnMut(u64)>,
+    content_digests: bool,
 ) -> (LayerFacts, Vec<Entry>) {
     match src.seek(SeekFrom::Start(m.offset)) {
-        Ok(_) => layer::analyze((&mut src).take(m.size), expect, progress),
+        Ok(_) => layer::analyze_with((&mut src).take(m.size), expect, progress, content_digests),
         Err(e) => (
             LayerFacts::unreadable(Problem::new(
                 Fault::Truncated {

@@ -89,6 +89,11 @@ pub struct Entry {
     pub whiteout: Option<Whiteout>,
     /// Offset of the member's content in the uncompressed layer stream.
     pub offset: u64,
+    /// XXH64 of a regular file's content, when the read was asked for
+    /// content digests ([`crate::Options::content_digests`]); in JSON, 16
+    /// hex digits.
+    #[serde(with = "opt_hex64", default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<u64>,
 }
 
 impl Entry {
@@ -164,6 +169,26 @@ mod opt_bytes_lossy {
     }
 }
 
+mod opt_hex64 {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_str(&format!("{v:016x}")),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(t) => u64::from_str_radix(&t, 16)
+                .map(Some)
+                .map_err(D::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +214,7 @@ mod tests {
             link: Some(b"\xff".to_vec()),
             whiteout: None,
             offset: 512,
+            content: Some(0x0123_4567_89ab_cdef),
         };
         let text = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<Entry>(&text).unwrap(), e);

@@ -15,6 +15,7 @@ use crate::media_type;
 use crate::problem::{Code, Fault, Location, Problem};
 use crate::source::{read_up_to, Tap};
 use crate::whiteout::{classify, Whiteout};
+use crate::xxh64::Xxh64;
 
 /// What the manifest says about a blob, to check against.
 #[derive(Debug, Clone, Default)]
@@ -93,6 +94,19 @@ pub fn analyze<R: Read>(
     expect: &Expect,
     progress: Option<&mut dyn FnMut(u64)>,
 ) -> (LayerFacts, Vec<Entry>) {
+    analyze_with(src, expect, progress, false)
+}
+
+/// [`analyze`], and when `content_digests` is set, each regular file's
+/// content hashed (XXH64) into [`Entry::content`] as the layer streams by.
+/// The blob is read whole either way (it is hashed whole), so this costs
+/// the hashing alone.
+pub fn analyze_with<R: Read>(
+    src: R,
+    expect: &Expect,
+    progress: Option<&mut dyn FnMut(u64)>,
+    content_digests: bool,
+) -> (LayerFacts, Vec<Entry>) {
     let algorithm = expect
         .digest
         .as_ref()
@@ -160,7 +174,7 @@ pub fn analyze<R: Read>(
         if let Some(p) = progress.take() {
             plain = plain.with_progress(p);
         }
-        walk(&mut plain, &mut entries, &mut facts, &at);
+        walk(&mut plain, &mut entries, &mut facts, &at, content_digests);
         entries.shrink_to_fit();
         if let Err(e) = plain.drain() {
             push_read_problem(
@@ -262,23 +276,48 @@ fn push_read_problem(
     }
 }
 
-/// Walks the tar members of the uncompressed stream.
+/// Walks the tar members of the uncompressed stream, hashing regular
+/// files' contents when `content_digests` is set.
 fn walk<R: Read>(
     plain: &mut Tap<'_, R>,
     out: &mut Vec<Entry>,
     facts: &mut LayerFacts,
     at: &dyn Fn(Option<u64>) -> Location,
+    content_digests: bool,
 ) {
     let mut headers = Headers::new(Stream(&mut *plain));
     let mut walk = Walk::default();
+    let mut buf = if content_digests {
+        vec![0u8; BUF]
+    } else {
+        Vec::new()
+    };
     let result: io::Result<()> = (|| {
         while let Some(h) = headers.next_header()? {
-            walk.member(h, out, facts, at);
+            let content = if content_digests && h.kind == Kind::File && h.flag != b'g' {
+                Some(hash_content(&mut headers.data(), &mut buf)?)
+            } else {
+                None
+            };
+            walk.member(h, content, out, facts, at);
         }
         Ok(())
     })();
     let decode_error = headers.get_mut().0.error.clone();
     walk.end(&mut headers, result, &decode_error, facts, at);
+}
+
+/// The XXH64 of a member's content, read to its end (or the stream's).
+fn hash_content(data: &mut dyn Read, buf: &mut [u8]) -> io::Result<u64> {
+    let mut h = Xxh64::new();
+    loop {
+        match data.read(buf) {
+            Ok(0) => return Ok(h.digest()),
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// What a layer's walk keeps between members: the one place the pull read
@@ -295,6 +334,7 @@ impl Walk {
     fn member(
         &mut self,
         h: Header,
+        content: Option<u64>,
         out: &mut Vec<Entry>,
         facts: &mut LayerFacts,
         at: &dyn Fn(Option<u64>) -> Location,
@@ -302,7 +342,8 @@ impl Walk {
         if h.flag == b'g' {
             return;
         }
-        let entry = to_entry(h);
+        let mut entry = to_entry(h);
+        entry.entry.content = content;
         count(&entry.entry, &mut facts.counts, entry.pax);
         facts.entries += 1;
         let hardlink = (entry.entry.kind == Kind::Hardlink)
@@ -382,7 +423,9 @@ impl Walk {
 /// the same facts and entries as [`analyze`] gives for the same bytes, for
 /// a caller that drives the reads itself (the browser's asynchronous
 /// reads) and hashes the blob elsewhere (several blobs at once). Only the bytes of a member's headers are held
-/// between pieces, never its content.
+/// between pieces, never its content, so a fed read gives no content
+/// digests ([`Entry::content`] stays `None`): a read that wants them uses
+/// [`analyze_with`].
 pub struct Feed {
     expect: Expect,
     headers: Headers<Fed>,
@@ -458,7 +501,7 @@ impl Feed {
         loop {
             let saved = self.headers.save();
             match self.headers.next_header() {
-                Ok(Some(h)) => walk.member(h, &mut self.entries, &mut self.facts, &at),
+                Ok(Some(h)) => walk.member(h, None, &mut self.entries, &mut self.facts, &at),
                 Ok(None) => {
                     self.ended_at = Some((self.headers.position(), Ok(())));
                     break;
@@ -580,6 +623,7 @@ fn to_entry(h: Header) -> Walked {
             link,
             whiteout,
             offset: h.data_offset,
+            content: None,
         },
         raw: h.path,
         raw_link,

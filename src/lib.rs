@@ -14,7 +14,7 @@
 //! budget), [`media_type`] (every media-type rule), [`sha256x4`] (four
 //! SHA-256 streams at once, [`Sha256x4`]), [`attachment`] (attestations,
 //! signatures, referrers), [`attestation`] (what they say, parsed on
-//! demand), [`reference`] (image names), [`listing`] (rows for browsing a
+//! demand), [`reference`] (image names), [`xxh64`] (the per-file content digest), [`diff`] (two images compared), [`packages`] (OS and language packages, read on demand), [`listing`] (rows for browsing a
 //! tree), [`sample`] (the sample archive); and the web worker's
 //! protocol and state, [`message`], [`session`] and [`page`].
 
@@ -28,6 +28,7 @@ mod config;
 mod contents;
 mod decompress;
 mod detect;
+pub mod diff;
 pub mod digest;
 mod dissect;
 mod docker;
@@ -39,6 +40,7 @@ mod layer;
 pub mod limits;
 pub mod media_type;
 mod oci;
+pub mod packages;
 mod pattern;
 mod problem;
 pub mod reference;
@@ -50,16 +52,17 @@ mod source;
 mod stream;
 mod tree;
 mod whiteout;
+pub mod xxh64;
 
 pub use batch::{Batch, Outcome, Want};
 pub use config::{short_command, Config, HistoryStep};
-pub use contents::{read_file, FileRef, PREVIEW_BYTES};
+pub use contents::{read_file, read_files, read_files_checked, FileRef, PREVIEW_BYTES};
 pub use decompress::ZstdFrames;
 pub use detect::Compression;
 pub use dissect::{dissect, Blob, Dissection, Event, Options, Quiet, Sink};
 pub use dockerfile::{dockerfile, step as dockerfile_step, Step};
 pub use entry::{Entry, Kind};
-pub use layer::{analyze, Counts, Expect, Feed, LayerFacts};
+pub use layer::{analyze, analyze_with, Counts, Expect, Feed, LayerFacts};
 pub use pattern::Pattern;
 pub use problem::{Code, Error, Location, Problem, Severity};
 pub use report::{

@@ -107,6 +107,19 @@ pub const MAX_RECORDED_FILE_BYTES: u64 = 16 << 20;
 /// Bytes of file contents one report holds, in all.
 pub const MAX_RECORDED_CONTENT_BYTES: u64 = 32 << 20;
 
+/// Bytes of one package metadata file (a dpkg `status`, an apk
+/// `installed`, a `METADATA`, a `package.json`) read when the packages are
+/// asked for. A large Debian image's `status` runs to a few megabytes.
+pub const MAX_PACKAGE_FILE_BYTES: u64 = 64 << 20;
+
+/// Package metadata files read for one image (each `.dist-info`,
+/// `package.json` and `status.d` entry is one). Past it, the rest are not
+/// read.
+pub const MAX_PACKAGE_FILES: usize = 50_000;
+
+/// Packages listed for one image. Past it, the rest are not listed.
+pub const MAX_PACKAGES: usize = 200_000;
+
 /// The [`Fault::Limit`](crate::problem::Fault::Limit) for reaching one of
 /// the limits above: `limit!(MAX_INDEX_DEPTH, "index nesting at …")`.
 macro_rules! limit {

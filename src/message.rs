@@ -29,6 +29,7 @@ use crate::dissect::Event;
 use crate::entry::Entry;
 use crate::layer::LayerFacts;
 use crate::listing::{Marks, Row, Sort};
+use crate::packages::PackageList;
 use crate::problem::Problem;
 use crate::report::{ArchiveInfo, FileStats, Image, Report};
 use crate::share::Share;
@@ -173,6 +174,12 @@ pub enum Query {
         /// The image, by its place in the report.
         image: usize,
     },
+    /// The OS and language packages of an image (their few files read
+    /// now, within the package limits): answered by [`Answer::Packages`].
+    Packages {
+        /// The image, by its place in the report.
+        image: usize,
+    },
 }
 
 /// An answer to a [`Query`].
@@ -238,6 +245,11 @@ pub enum Answer {
     NotInReport {
         /// The file's path.
         path: String,
+    },
+    /// An image's packages.
+    Packages {
+        /// What its package files list.
+        list: PackageList,
     },
     /// The query failed.
     Error {

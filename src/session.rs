@@ -238,6 +238,14 @@ impl Session {
             Query::Attestations { image } => Answer::Attestations {
                 said: crate::attestation::read_image(src, &self.dissection.report, *image)?,
             },
+            Query::Packages { image } => {
+                if *image >= self.dissection.report.images.len() {
+                    return Err(format!("no image {image}"));
+                }
+                Answer::Packages {
+                    list: crate::packages::read_image(src, &self.dissection, *image),
+                }
+            }
         })
     }
 }

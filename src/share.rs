@@ -87,7 +87,19 @@ impl Dissection {
     }
 
     /// Reads `blobs` from `src` (the same archive), one at a time.
-    pub fn read_blobs<R: Read + Seek>(&mut self, mut src: R, blobs: &[usize], sink: &mut dyn Sink) {
+    pub fn read_blobs<R: Read + Seek>(&mut self, src: R, blobs: &[usize], sink: &mut dyn Sink) {
+        self.read_blobs_with(src, blobs, sink, false);
+    }
+
+    /// [`Dissection::read_blobs`], with each file's content hashed when
+    /// `content_digests` (see [`crate::Options::content_digests`]).
+    pub fn read_blobs_with<R: Read + Seek>(
+        &mut self,
+        mut src: R,
+        blobs: &[usize],
+        sink: &mut dyn Sink,
+        content_digests: bool,
+    ) {
         let mut keep = Keep::new(true);
         for &b in blobs {
             if b >= self.blobs.len() {
@@ -95,7 +107,7 @@ impl Dissection {
             }
             let expect = expectation(&self.report, b);
             let m = self.blobs[b].member();
-            let read = read_at(&mut src, &m, &expect, None);
+            let read = read_at(&mut src, &m, &expect, None, content_digests);
             let blob = deliver(sink, b, &m, read, &mut keep);
             self.complete(
                 b,
@@ -140,6 +152,7 @@ mod tests {
             link: None,
             whiteout: None,
             offset: 0,
+            content: None,
         };
         vec![e; n]
     }

@@ -156,8 +156,12 @@ pub fn dissect_stream<R: Read>(
                 // a layer, or a document that cannot be kept: hash and walk it
                 let reader = std::io::Cursor::new(head).chain(&mut data);
                 let mut tick = |n: u64| progress.inflate(n, sink);
-                let (mut facts, entries) =
-                    layer::analyze(reader, &Expect::default(), Some(&mut tick));
+                let (mut facts, entries) = layer::analyze_with(
+                    reader,
+                    &Expect::default(),
+                    Some(&mut tick),
+                    opts.content_digests,
+                );
                 if looks_json {
                     let why = if m.size > MAX_DOCUMENT_BYTES {
                         limit!(MAX_DOCUMENT_BYTES, format!("{path} ({} bytes)", m.size))
@@ -214,7 +218,7 @@ pub fn dissect_stream<R: Read>(
                 (facts, entries)
             }
             None => match store.kept.get(path) {
-                Some(bytes) => layer::analyze(&bytes[..], &expect, None),
+                Some(bytes) => layer::analyze_with(&bytes[..], &expect, None, opts.content_digests),
                 None if truncated => (
                     LayerFacts::unreadable(Problem::new(
                         Fault::Truncated {

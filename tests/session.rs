@@ -283,3 +283,36 @@ fn what_cannot_be_answered_is_an_error_not_a_panic() {
         assert!(matches!(a, Answer::Error { .. }), "{q:?}: {a:?}");
     }
 }
+
+#[test]
+fn packages_are_answered_from_the_archive() {
+    let base = Tar::new()
+        .file(
+            "lib/apk/db/installed",
+            b"P:musl\nV:1.2.4-r2\n\nP:zlib\nV:1.3-r0\n",
+        )
+        .finish();
+    let bytes = docker_single(vec![base], "example.com/apk:1");
+    let d = dissect(Cursor::new(bytes.clone()), &Options::default(), &mut Quiet).unwrap();
+    let mut s = Session::new(d);
+    let mut src = Cursor::new(bytes);
+    let Answer::Packages { list } = ask(&mut s, &mut src, Query::Packages { image: 0 }) else {
+        panic!("not a package list");
+    };
+    let got: Vec<(&str, &str)> = list
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str()))
+        .collect();
+    assert_eq!(got, [("musl", "1.2.4-r2"), ("zlib", "1.3-r0")]);
+    assert!(matches!(
+        ask(&mut s, &mut src, Query::Packages { image: 5 }),
+        Answer::Error { .. }
+    ));
+    // and the same through JSON, as the worker posts it
+    let text = serde_json::to_string(&Answer::Packages { list: list.clone() }).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Answer>(&text).unwrap(),
+        Answer::Packages { list }
+    );
+}

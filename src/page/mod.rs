@@ -19,6 +19,7 @@ use crate::attestation::Said;
 use crate::layer::LayerFacts;
 use crate::listing::{Marks, Sort};
 use crate::message::{Query, View};
+use crate::packages::PackageList;
 use crate::problem::Problem;
 use crate::report::{ArchiveInfo, Image, Report};
 
@@ -160,7 +161,11 @@ pub struct State {
     /// What each image's attestations say, as answered (asked only when
     /// the Attestations view is open).
     pub attestations: Rc<HashMap<usize, Rc<Vec<Said>>>>,
-    /// The SBOM package search typed.
+    /// Each image's installed packages, as answered (asked only when the
+    /// Packages view is open).
+    pub packages: Rc<HashMap<usize, Rc<PackageList>>>,
+    /// The package search typed (the SBOM packages of the Attestations
+    /// view, the installed packages of the Packages view).
     pub package_query: String,
     /// The file shown.
     pub opened: Option<Rc<Opened>>,
@@ -213,6 +218,7 @@ impl Default for State {
             search: None,
             space: Rc::default(),
             attestations: Rc::default(),
+            packages: Rc::default(),
             package_query: String::new(),
             opened: None,
             pending: Rc::default(),
@@ -305,6 +311,9 @@ impl State {
         }
         if let (Some(at), Phase::Done) = (&self.save_report, self.phase) {
             want.push(Query::SaveReport { at: at.clone() });
+        }
+        if self.tab == Tab::Packages && !self.packages.contains_key(&self.image) {
+            want.push(Query::Packages { image: self.image });
         }
         if let Some(o) = &self.opened {
             if o.bytes.is_none() && o.error.is_none() && !o.not_in_report {

@@ -21,11 +21,13 @@ pub enum Tab {
     Verify,
     /// Attestations, SBOMs and signatures about the image.
     Attestations,
+    /// The OS and language packages installed.
+    Packages,
 }
 
 impl Tab {
     /// Every tab, in the order shown.
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Cake,
         Tab::History,
         Tab::Config,
@@ -33,6 +35,7 @@ impl Tab {
         Tab::Files,
         Tab::Verify,
         Tab::Attestations,
+        Tab::Packages,
     ];
 
     /// The tab's name in URLs and element ids.
@@ -45,6 +48,7 @@ impl Tab {
             Tab::Files => "files",
             Tab::Verify => "verify",
             Tab::Attestations => "attestations",
+            Tab::Packages => "packages",
         }
     }
 
@@ -58,6 +62,7 @@ impl Tab {
             Tab::Files => "Files",
             Tab::Verify => "Verification",
             Tab::Attestations => "Attestations",
+            Tab::Packages => "Packages",
         }
     }
 

@@ -399,6 +399,9 @@ impl State {
             (Query::Attestations { image }, Answer::Attestations { said }) => {
                 Rc::make_mut(&mut self.attestations).insert(image, Rc::new(said));
             }
+            (Query::Packages { image }, Answer::Packages { list }) => {
+                Rc::make_mut(&mut self.packages).insert(image, Rc::new(list));
+            }
             (Query::Read { path, .. }, Answer::Contents { size, bytes }) => {
                 self.opened(&path, |o| {
                     o.size = size;

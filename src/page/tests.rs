@@ -457,3 +457,36 @@ fn a_one_pass_reads_members_are_kept_as_they_come_within_a_bound() {
     assert_eq!(s.arriving.len(), crate::page::ARRIVING_SHOWN);
     assert_eq!(s.arriving[1].0, "1/layer.tar", "in the order read");
 }
+
+#[test]
+fn packages_are_asked_only_when_their_view_is_open() {
+    let s = reduce(open(Rc::default()), finished(report()));
+    let want = Query::Packages { image: 0 };
+    assert!(!s.wanted().contains(&want));
+    let s = reduce(s, Action::SelectTab(Tab::Packages));
+    let (s, asked) = ask(s);
+    assert_eq!(
+        asked.iter().filter(|(_, q)| *q == want).count(),
+        1,
+        "{asked:?}"
+    );
+    assert!(!s.wanted().contains(&want), "asked once, while pending");
+    let id = asked.iter().find(|(_, q)| *q == want).unwrap().0;
+    let list = crate::packages::PackageList {
+        packages: vec![crate::packages::Package {
+            source: crate::packages::Source::Apk,
+            name: "musl".into(),
+            version: "1.2.4-r2".into(),
+            layer: 0,
+            path: "lib/apk/db/installed".into(),
+        }],
+        ..Default::default()
+    };
+    let s = reduce(
+        s,
+        Action::Answer(id, Answer::Packages { list: list.clone() }),
+    );
+    assert_eq!(s.packages.get(&0).map(|l| (**l).clone()), Some(list));
+    assert!(!s.wanted().contains(&want));
+    assert_eq!(Tab::from_name("packages"), Some(Tab::Packages));
+}

@@ -14,7 +14,8 @@ use yew::prelude::*;
 use crate::web::components::{
     arriving::Arriving, attestations::Attestations, cake::Cake, config::ConfigView, dir::Browse,
     embed_bar::EmbedBar, files::Files, header::Header, history::History, landing::Landing,
-    manifest::Manifest, problems::Problems, progress::Progress, tabs::Tabs, verify::Verify,
+    manifest::Manifest, packages::Packages, problems::Problems, progress::Progress, tabs::Tabs,
+    verify::Verify,
 };
 use crate::web::download::fetch_blob;
 use crate::web::embed;
@@ -219,6 +220,10 @@ pub fn app() -> Html {
             Tab::Attestations => html! {
                 <Attestations image={image} said={s.attestations.get(&s.image).cloned()}
                     query={s.package_query.clone()} on_action={h.act.clone()} />
+            },
+            Tab::Packages => html! {
+                <Packages list={s.packages.get(&s.image).cloned()} query={s.package_query.clone()}
+                    on_action={h.act.clone()} on_layer={h.browse_layer.clone()} />
             },
         };
         html! { <main class="view" id={format!("view-{}", s.tab.name())}>{ body }</main> }

@@ -1,4 +1,5 @@
-//! The command line: `inspect` (text or JSON), `ls` and `attestations`.
+//! The command line: `inspect` (text or JSON), `ls`, `attestations`,
+//! `diff` and `packages`.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
@@ -13,7 +14,7 @@ use layercake::{
     Pattern, Quiet, RecordedFiles, Severity, Share,
 };
 
-use crate::{said, text};
+use crate::{compare, said, text};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +37,13 @@ enum Command {
         /// Print the Dockerfile each image's history describes instead.
         #[arg(long)]
         dockerfile: bool,
+        /// Also hash every file's content as `diff` does (to measure its cost).
+        #[arg(long, hide = true)]
+        content_digests: bool,
+        /// Also list each image's packages (reads their files again; JSON:
+        /// a top-level `packages` list, one entry per image).
+        #[arg(long)]
+        packages: bool,
         /// The archive or report ("-" reads standard input in one pass).
         file: PathBuf,
     },
@@ -86,6 +94,69 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// The archive (a file: its blobs are read again).
+        file: PathBuf,
+    },
+    /// Compare two images: layers, config, history, files, packages.
+    /// Exit status 0 when they are the same, 1 when they differ, 2 on error.
+    Diff {
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Ignore timestamps (config and history `created`, file mtimes):
+        /// "same content" then counts as the same.
+        #[arg(long)]
+        semantic: bool,
+        /// Do not read and compare the packages.
+        #[arg(long)]
+        no_packages: bool,
+        /// Which image of each archive (0-based); see --image-a, --image-b.
+        #[arg(long)]
+        image: Option<usize>,
+        /// Which image of A.
+        #[arg(long)]
+        image_a: Option<usize>,
+        /// Which image of B.
+        #[arg(long)]
+        image_b: Option<usize>,
+        /// Pick the image with this tag on both sides.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Pick A's image with this tag.
+        #[arg(long)]
+        tag_a: Option<String>,
+        /// Pick B's image with this tag.
+        #[arg(long)]
+        tag_b: Option<String>,
+        /// Pick the image for this platform (os/arch[/variant]) on both sides.
+        #[arg(long)]
+        platform: Option<String>,
+        /// Pick A's image for this platform.
+        #[arg(long)]
+        platform_a: Option<String>,
+        /// Pick B's image for this platform.
+        #[arg(long)]
+        platform_b: Option<String>,
+        /// Archive A (the old one).
+        a: PathBuf,
+        /// Archive B (the new one; may be A again, with another image).
+        b: PathBuf,
+    },
+    /// List the OS and language packages of an image (dpkg, apk, Python,
+    /// npm), with the layer that introduced or last changed each.
+    Packages {
+        /// Which image of the archive (0-based, as `inspect` numbers them).
+        #[arg(long)]
+        image: Option<usize>,
+        /// Pick the image with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Pick the image for this platform: os/arch[/variant].
+        #[arg(long)]
+        platform: Option<String>,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The archive (a file: its package files are read again).
         file: PathBuf,
     },
     /// Write the built-in sample image (a small docker-save archive).
@@ -160,9 +231,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Inspect {
             json,
             dockerfile,
+            content_digests,
+            packages,
             file,
         } => {
-            let d = read(&file, true)?;
+            if packages && file.as_os_str() == "-" {
+                return Err("--packages reads files again: give a file, not -".into());
+            }
+            let d = read_with(&file, true, content_digests)?;
+            let lists = if packages {
+                (0..d.report.images.len())
+                    .map(|i| packages_of(&file, &d, i))
+                    .collect::<Result<Vec<_>, _>>()?
+            } else {
+                Vec::new()
+            };
             if dockerfile {
                 let images: Vec<_> = d
                     .report
@@ -187,11 +270,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                 }
             } else if json {
-                serde_json::to_writer_pretty(&mut out, &d.report).map_err(|e| e.to_string())?;
+                /// The report, and the packages when asked for.
+                #[derive(serde::Serialize)]
+                struct WithPackages<'a> {
+                    #[serde(flatten)]
+                    report: &'a layercake::Report,
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    packages: Option<&'a [layercake::packages::PackageList]>,
+                }
+                let doc = WithPackages {
+                    report: &d.report,
+                    packages: packages.then_some(&lists[..]),
+                };
+                serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
                 writeln!(out).map_err(|e| e.to_string())?;
             } else {
                 text::write_report(&mut out, &file.display().to_string(), &d)
                     .map_err(|e| e.to_string())?;
+                for (i, list) in lists.iter().enumerate() {
+                    writeln!(out, "\nPackages of image {i}:").map_err(|e| e.to_string())?;
+                    compare::write_packages(&mut out, list).map_err(|e| e.to_string())?;
+                }
             }
             d
         }
@@ -218,6 +317,110 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             };
             written.map_err(|e| e.to_string())?;
+            d
+        }
+        Command::Diff {
+            json,
+            semantic,
+            no_packages,
+            image,
+            image_a,
+            image_b,
+            tag,
+            tag_a,
+            tag_b,
+            platform,
+            platform_a,
+            platform_b,
+            a,
+            b,
+        } => {
+            for f in [&a, &b] {
+                if f.as_os_str() == "-" {
+                    return Err("diff reads its archives again: give files, not -".into());
+                }
+            }
+            let da = read_with(&a, true, true)?;
+            let db = if a == b {
+                da.clone()
+            } else {
+                read_against(&b, &da)?
+            };
+            let ia = pick(
+                &da.report,
+                image_a.or(image),
+                tag_a.as_deref().or(tag.as_deref()),
+                platform_a.as_deref().or(platform.as_deref()),
+            )
+            .map_err(|e| format!("A: {e}"))?;
+            let ib = pick(
+                &db.report,
+                image_b.or(image),
+                tag_b.as_deref().or(tag.as_deref()),
+                platform_b.as_deref().or(platform.as_deref()),
+            )
+            .map_err(|e| format!("B: {e}"))?;
+            for (letter, path, d) in [('A', &a, &da), ('B', &b, &db)] {
+                let problems = d.report.problems.len()
+                    + d.report
+                        .images
+                        .iter()
+                        .flat_map(|i| &i.layers)
+                        .map(|l| l.problems.len())
+                        .sum::<usize>();
+                if problems > 0 {
+                    eprintln!(
+                        "layercake: {letter} ({}) has {problems} problems; `layercake inspect` lists them",
+                        path.display()
+                    );
+                }
+            }
+            let mut result = layercake::diff::diff(&da, ia, &db, ib, semantic)?;
+            if !no_packages {
+                let pa = packages_of(&a, &da, ia)?;
+                let pb = packages_of(&b, &db, ib)?;
+                result = result.with_packages(&pa, &pb);
+            }
+            if json {
+                serde_json::to_writer_pretty(&mut out, &result).map_err(|e| e.to_string())?;
+                writeln!(out).map_err(|e| e.to_string())?;
+            } else {
+                let (na, nb) = (a.display().to_string(), b.display().to_string());
+                compare::write_diff(&mut out, (&na, &nb), &result).map_err(|e| e.to_string())?;
+            }
+            out.flush().map_err(|e| e.to_string())?;
+            return Ok(if result.same() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        Command::Packages {
+            image,
+            tag,
+            platform,
+            json,
+            file,
+        } => {
+            if file.as_os_str() == "-" {
+                return Err("packages reads its files again: give a file, not -".into());
+            }
+            let d = read(&file, true)?;
+            let i = pick(&d.report, image, tag.as_deref(), platform.as_deref())?;
+            let list = packages_of(&file, &d, i)?;
+            if json {
+                serde_json::to_writer_pretty(&mut out, &list).map_err(|e| e.to_string())?;
+                writeln!(out).map_err(|e| e.to_string())?;
+            } else {
+                compare::write_packages(&mut out, &list).map_err(|e| e.to_string())?;
+            }
+            for p in &list.problems {
+                eprintln!(
+                    "layercake: {}: {}",
+                    p.location.entry.as_deref().unwrap_or("-"),
+                    p.message
+                );
+            }
             d
         }
         Command::Attestations {
@@ -254,6 +457,83 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Some(Severity::Warning) | Some(Severity::Error) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// Dissects B of a diff with content digests, reading only the blobs A
+/// does not already hold (the same layer by diff_id, size and digest, see
+/// [`layercake::diff::reuse_shared_blobs`]); when most of B is its own, B
+/// is read whole with every core instead.
+fn read_against(path: &PathBuf, a: &Dissection) -> Result<Dissection, String> {
+    let open = || {
+        File::open(path)
+            .map(|f| BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))
+    };
+    let opts = Options {
+        keep_entries: true,
+        content_digests: true,
+        read_layers: false,
+        ..Options::default()
+    };
+    let mut d =
+        dissect(open()?, &opts, &mut Quiet).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !d.report.archive.seekable {
+        // a compressed archive is read whole, in one pass, and finished
+        return Ok(d);
+    }
+    let total: u64 = d.blobs.iter().map(|b| b.size).sum();
+    layercake::diff::reuse_shared_blobs(&mut d, a);
+    let rest = d.missing();
+    let own: u64 = rest.iter().map(|&b| d.blobs[b].size).sum();
+    if own > total / 2 {
+        return read_with(path, true, true);
+    }
+    d.read_blobs_with(open()?, &rest, &mut Quiet, true);
+    Ok(d.finish(&opts, &mut Quiet))
+}
+
+/// Reads the packages of image `i` of `d` from the archive at `path`.
+fn packages_of(
+    path: &PathBuf,
+    d: &Dissection,
+    i: usize,
+) -> Result<layercake::packages::PackageList, String> {
+    let mut src = BufReader::new(
+        File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+    );
+    Ok(layercake::packages::read_image(&mut src, d, i))
+}
+
+/// Picks an image by index, by tag (`name:tag`, or the tag alone), or by
+/// platform; else the first image that is not an artifact.
+fn pick(
+    report: &layercake::Report,
+    index: Option<usize>,
+    tag: Option<&str>,
+    platform: Option<&str>,
+) -> Result<usize, String> {
+    let Some(t) = tag.filter(|_| index.is_none()) else {
+        return pick_image(report, index, platform);
+    };
+    let matches = |have: &String| {
+        have == t || have.rsplit_once(':').is_some_and(|(_, tail)| tail == t) || {
+            // `name:tag` against a tag named with its registry
+            have.ends_with(&format!("/{t}"))
+        }
+    };
+    report
+        .images
+        .iter()
+        .position(|img| img.tags.iter().any(matches) && platform.is_none_or(|p| img.runs_on(p)))
+        .ok_or_else(|| {
+            let have: Vec<&str> = report
+                .images
+                .iter()
+                .flat_map(|i| &i.tags)
+                .map(String::as_str)
+                .collect();
+            format!("no image tagged {t}; the archive has {}", have.join(", "))
+        })
 }
 
 fn pick_image(
@@ -309,6 +589,15 @@ fn pick_image(
 }
 
 fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
+    read_with(path, keep_entries, false)
+}
+
+/// Dissects `path`, with each file's content hashed when `content_digests`.
+pub fn read_with(
+    path: &PathBuf,
+    keep_entries: bool,
+    content_digests: bool,
+) -> Result<Dissection, String> {
     let bar = io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(
@@ -351,6 +640,7 @@ fn read(path: &PathBuf, keep_entries: bool) -> Result<Dissection, String> {
     };
     let opts = Options {
         keep_entries,
+        content_digests,
         ..Options::default()
     };
     let result = if path.as_os_str() == "-" {

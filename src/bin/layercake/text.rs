@@ -489,6 +489,7 @@ mod tests {
             link: link.map(<[u8]>::to_vec),
             whiteout: None,
             offset: 0,
+            content: None,
         };
         let entries = vec![
             entry(b"ok.txt", Kind::File, None),

@@ -16,6 +16,7 @@ pub mod json;
 pub mod landing;
 pub mod manifest;
 pub mod open_another;
+pub mod packages;
 pub mod problems;
 pub mod progress;
 pub mod row;
