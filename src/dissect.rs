@@ -279,30 +279,22 @@ pub fn dissect<R: Read + Seek>(
     src.seek(SeekFrom::Start(0)).map_err(read_err(0))?;
     let head = read_up_to(&mut src, 512).map_err(read_err(0))?;
     src.seek(SeekFrom::Start(0)).map_err(read_err(0))?;
-    match sniff(&head) {
-        Sniffed::Other(_) if report_version(&head).is_some() => {
-            // a report file that is not compressed: one pass, by the first share
-            if opts.share.is_some_and(|s| s.index > 0) {
-                return Ok(Dissection {
-                    report: Report::default(),
-                    blobs: Vec::new(),
-                    recorded: None,
-                });
-            }
-            return dissect_stream(src, Some(len), opts, sink);
+    // a compressed archive, or a report file that is not compressed, is
+    // read in one pass, by the first share alone
+    let one_pass = match sniff(&head) {
+        Sniffed::Gzip | Sniffed::Zstd => true,
+        Sniffed::Other(_) => report_version(&head).is_some(),
+        _ => false,
+    };
+    if one_pass {
+        if opts.share.is_some_and(|s| s.index > 0) {
+            return Ok(Dissection {
+                report: Report::default(),
+                blobs: Vec::new(),
+                recorded: None,
+            });
         }
-        Sniffed::Gzip | Sniffed::Zstd => {
-            // a compressed archive is read in one pass, by the first share alone
-            if opts.share.is_some_and(|s| s.index > 0) {
-                return Ok(Dissection {
-                    report: Report::default(),
-                    blobs: Vec::new(),
-                    recorded: None,
-                });
-            }
-            return dissect_stream(src, Some(len), opts, sink);
-        }
-        _ => {}
+        return dissect_stream(src, Some(len), opts, sink);
     }
     let counter = Rc::new(Cell::new(0));
     let mut progress = Progress::new(counter.clone(), Some(len), opts.progress_step);

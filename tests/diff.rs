@@ -609,7 +609,8 @@ fn read_files_reads_each_file_once_and_refuses_what_lies_past_the_layer() {
         };
         // b's content, a's content, a file past the end, one over the limit
         let spans = [(1536, 6), (512, 5), (1 << 40, 10), (512, 1 << 30)];
-        let got = layercake::read_files_checked(&mut Cursor::new(&blob), &f, &spans, 1 << 20).unwrap();
+        let got =
+            layercake::read_files_checked(&mut Cursor::new(&blob), &f, &spans, 1 << 20).unwrap();
         assert_eq!(got[0].as_deref(), Ok(&b"bravo!"[..]), "{compression:?}");
         assert_eq!(got[1].as_deref(), Ok(&b"alpha"[..]), "{compression:?}");
         assert!(
