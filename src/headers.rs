@@ -11,179 +11,15 @@
 //! whatever the caller leaves unread is skipped (by seeking, where the source
 //! can) before the next header.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::rc::Rc;
 
 use crate::entry::Kind;
 use crate::limits::{limit, MAX_HEADER_RECORD_BYTES, MAX_PATH_BYTES, MAX_PATH_COMPONENTS};
 use crate::problem::{Location, Problem};
+use crate::source::Advance;
 
 const BLOCK: u64 = 512;
-
-/// A source that can move forward past bytes it does not need.
-pub trait Advance: Read {
-    /// Moves `n` bytes forward; returns how many bytes could be passed.
-    fn advance(&mut self, n: u64) -> io::Result<u64>;
-}
-
-/// A one-pass source: skipping means reading and dropping.
-pub struct Stream<R>(pub R);
-
-impl<R: Read> Read for Stream<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl<R: Read> Advance for Stream<R> {
-    fn advance(&mut self, n: u64) -> io::Result<u64> {
-        // large reads: each read of a decoder inflates as much as it is asked
-        let mut buf = vec![0u8; (n.min(256 * 1024)) as usize];
-        let mut done = 0;
-        while done < n {
-            let want = buf.len().min((n - done) as usize);
-            match self.0.read(&mut buf[..want]) {
-                Ok(0) => break,
-                Ok(got) => done += got as u64,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(done)
-    }
-}
-
-/// A seekable source of known length: skipping is a seek.
-pub struct Seeking<R> {
-    inner: R,
-    pos: u64,
-    len: u64,
-}
-
-impl<R: Read + Seek> Seeking<R> {
-    /// Starts at the source's current position.
-    pub fn new(mut inner: R) -> io::Result<Seeking<R>> {
-        let pos = inner.stream_position()?;
-        let len = inner.seek(SeekFrom::End(0))?;
-        inner.seek(SeekFrom::Start(pos))?;
-        Ok(Seeking { inner, pos, len })
-    }
-}
-
-impl<R: Read + Seek> Read for Seeking<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: Read + Seek> Advance for Seeking<R> {
-    fn advance(&mut self, n: u64) -> io::Result<u64> {
-        let to = self.pos.saturating_add(n).min(self.len);
-        self.inner.seek(SeekFrom::Start(to))?;
-        let moved = to - self.pos;
-        self.pos = to;
-        Ok(moved)
-    }
-}
-
-/// A source its caller feeds in pieces, for a read driven from outside (a
-/// browser's asynchronous reads, several blobs read in step). A read or a
-/// skip past what was fed stops with [`io::ErrorKind::WouldBlock`] until
-/// more is fed or [`Fed::end`] is called; [`Headers::save`] and
-/// [`Headers::restore`] undo the header call it interrupted. Only bytes
-/// from `keep_from` (see [`Fed::feed`]) are held.
-#[derive(Debug, Default)]
-pub struct Fed {
-    buf: Vec<u8>,
-    /// Stream offset of `buf[0]`.
-    start: u64,
-    pos: u64,
-    /// Bytes fed in all.
-    len: u64,
-    ended: bool,
-}
-
-fn would_block() -> io::Error {
-    io::Error::new(io::ErrorKind::WouldBlock, "more bytes are to be fed")
-}
-
-impl Fed {
-    /// Appends the next piece of the stream, holding only what lies at or
-    /// after stream offset `keep_from` (bytes before it are never read).
-    pub fn feed(&mut self, bytes: &[u8], keep_from: u64) {
-        let end = self.len + bytes.len() as u64;
-        let keep_from = keep_from.min(end);
-        if keep_from >= self.len {
-            // nothing held is wanted any more
-            self.buf.clear();
-            self.start = keep_from;
-            self.buf
-                .extend_from_slice(&bytes[(keep_from - self.len) as usize..]);
-        } else {
-            let drop = (keep_from.saturating_sub(self.start) as usize).min(self.buf.len());
-            self.buf.drain(..drop);
-            self.start += drop as u64;
-            self.buf.extend_from_slice(bytes);
-        }
-        self.len = end;
-    }
-
-    /// Says no more bytes will come: reads past the end now end cleanly.
-    pub fn end(&mut self) {
-        self.ended = true;
-    }
-
-    /// Moves the read position (back to a [`Saved::position`]).
-    pub fn seek_to(&mut self, pos: u64) {
-        self.pos = pos;
-    }
-
-    /// Bytes fed in all.
-    pub fn fed(&self) -> u64 {
-        self.len
-    }
-}
-
-impl Read for Fed {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.len || out.is_empty() {
-            return if self.ended || out.is_empty() {
-                Ok(0)
-            } else {
-                Err(would_block())
-            };
-        }
-        let Some(off) = self.pos.checked_sub(self.start) else {
-            return Err(io::Error::other(format!(
-                "offset {} was dropped (held from {})",
-                self.pos, self.start
-            )));
-        };
-        let off = off as usize;
-        let n = out.len().min(self.buf.len() - off);
-        out[..n].copy_from_slice(&self.buf[off..off + n]);
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Advance for Fed {
-    fn advance(&mut self, n: u64) -> io::Result<u64> {
-        let to = self.pos.saturating_add(n);
-        if to <= self.len {
-            self.pos = to;
-            Ok(n)
-        } else if self.ended {
-            let moved = self.len.saturating_sub(self.pos);
-            self.pos = self.len.max(self.pos);
-            Ok(moved)
-        } else {
-            Err(would_block())
-        }
-    }
-}
 
 /// One member, as the archive describes it once its long names and PAX
 /// records are applied. Paths are raw, not normalised.
@@ -670,6 +506,7 @@ impl<R: Advance> Read for Data<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Stream;
 
     fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());

@@ -9,11 +9,11 @@ use crate::decompress::decoder;
 use crate::detect::{sniff, Compression, Sniffed};
 use crate::digest::{Algorithm, Digest, Hasher};
 use crate::entry::{normalize, Entry, Kind};
-use crate::headers::{Advance, Fed, Header, Headers, Stream};
+use crate::headers::{Header, Headers};
 use crate::limits::{limit, MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES};
 use crate::media_type;
 use crate::problem::{Code, Fault, Location, Problem};
-use crate::source::{read_up_to, Tap};
+use crate::source::{read_up_to, Advance, Fed, Stream, Tap};
 use crate::whiteout::{classify, Whiteout};
 use crate::xxh64::Xxh64;
 

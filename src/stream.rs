@@ -16,14 +16,14 @@ use crate::dissect::{
     Sink,
 };
 use crate::entry::Entry;
-use crate::headers::{Headers, Stream};
+use crate::headers::Headers;
 use crate::image::{assign_blobs, find_images};
 use crate::layer::{self, Expect, LayerFacts};
 use crate::limits::{limit, MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
 use crate::problem::{Code, Error, Fault, Location, Problem};
 use crate::report::Report;
 use crate::report_file::{read_report_file, report_version};
-use crate::source::{read_up_to, Counted};
+use crate::source::{read_up_to, Counted, Stream};
 
 /// The names of documents a one-pass read always keeps (within
 /// [`MAX_DOCUMENT_BYTES`]), whatever else has been kept: they say what the
