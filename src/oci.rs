@@ -39,6 +39,18 @@ pub struct Descriptor {
 
 impl Descriptor {
     /// Reads a descriptor; only a digest that does not parse is a fault.
+    /// Layer `j` of the manifest at `path`: a bad descriptor is a problem
+    /// there, and an empty descriptor stands for it.
+    fn of_layer(v: &Value, path: &str, j: usize, problems: &mut Vec<Problem>) -> Descriptor {
+        Descriptor::from_json(v).unwrap_or_else(|f| {
+            problems.push(Problem::new(
+                f,
+                Location::entry(format!("{path} layers[{j}]")),
+            ));
+            Descriptor::default()
+        })
+    }
+
     pub fn from_json(v: &Value) -> Result<Descriptor, Fault> {
         let digest = match v.get("digest").and_then(Value::as_str) {
             Some(s) => {
@@ -464,16 +476,7 @@ impl<'a> Walker<'a> {
             ));
         }
         for (j, l) in layers.iter().take(MAX_LAYERS_PER_IMAGE).enumerate() {
-            let d = match Descriptor::from_json(l) {
-                Ok(d) => d,
-                Err(f) => {
-                    img.problems.push(Problem::new(
-                        f,
-                        Location::entry(format!("{path} layers[{j}]")),
-                    ));
-                    Descriptor::default()
-                }
-            };
+            let d = Descriptor::of_layer(l, &path, j, &mut img.problems);
             let member = d
                 .digest
                 .as_ref()
@@ -545,16 +548,7 @@ impl<'a> Walker<'a> {
         let mut blobs = Vec::new();
         let mut predicate_types = Vec::new();
         for (j, l) in layers.iter().take(MAX_LAYERS_PER_IMAGE).enumerate() {
-            let d = match Descriptor::from_json(l) {
-                Ok(d) => d,
-                Err(f) => {
-                    self.problems.push(Problem::new(
-                        f,
-                        Location::entry(format!("{path} layers[{j}]")),
-                    ));
-                    Descriptor::default()
-                }
-            };
+            let d = Descriptor::of_layer(l, path, j, &mut self.problems);
             let member = d
                 .digest
                 .as_ref()

@@ -426,24 +426,28 @@ mod tests {
     use super::*;
     use crate::{dissect, Options, Quiet};
 
-    #[test]
-    fn the_sample_is_a_real_image() {
+    /// Reads `archive`: one image tagged `tag`, `layers` layers each made
+    /// by a history step, every digest verified, no problem.
+    fn real_image(archive: Vec<u8>, tag: &str, layers: usize) -> crate::Dissection {
         let d = dissect(
-            std::io::Cursor::new(build()),
+            std::io::Cursor::new(archive),
             &Options::default(),
             &mut Quiet,
         )
         .unwrap();
         let img = &d.report.images[0];
-        assert_eq!(img.tags, vec!["layercake/sample:latest"]);
-        assert_eq!(img.layers.len(), 4);
+        assert_eq!(img.tags, vec![tag]);
+        assert_eq!(img.layers.len(), layers);
         assert_eq!(img.verified, Some(true));
-        assert!(
-            d.report.all_problems().is_empty(),
-            "{:?}",
-            d.report.all_problems()
-        );
-        assert!(img.history.iter().filter_map(|h| h.layer).eq(0..4));
+        let problems = d.report.all_problems();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(img.history.iter().filter_map(|h| h.layer).eq(0..layers));
+        d
+    }
+
+    #[test]
+    fn the_sample_is_a_real_image() {
+        let d = real_image(build(), "layercake/sample:latest", 4);
         let tree = d.tree(0);
         let paths: Vec<&[u8]> = tree.nodes.keys().map(Vec::as_slice).collect();
         assert!(paths.contains(&b"bin/sh".as_slice()));
@@ -454,22 +458,8 @@ mod tests {
 
     #[test]
     fn the_lab_image_is_a_real_image_of_a_few_thousand_files() {
-        let d = dissect(
-            std::io::Cursor::new(build_lab()),
-            &Options::default(),
-            &mut Quiet,
-        )
-        .unwrap();
+        let d = real_image(build_lab(), "layercake/lab:latest", 5);
         let img = &d.report.images[0];
-        assert_eq!(img.tags, vec!["layercake/lab:latest"]);
-        assert_eq!(img.layers.len(), 5);
-        assert_eq!(img.verified, Some(true));
-        assert!(
-            d.report.all_problems().is_empty(),
-            "{:?}",
-            d.report.all_problems()
-        );
-        assert!(img.history.iter().filter_map(|h| h.layer).eq(0..5));
         let stats = img.files.as_ref().unwrap();
         assert!((3_000..6_000).contains(&stats.paths), "{stats:?}");
         // apt's cache, removed a layer too late
