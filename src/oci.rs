@@ -548,7 +548,7 @@ impl<'a> Walker<'a> {
         let mut blobs = Vec::new();
         let mut predicate_types = Vec::new();
         for (j, l) in layers.iter().take(MAX_LAYERS_PER_IMAGE).enumerate() {
-            let d = Descriptor::of_layer(l, path, j, &mut self.problems);
+            let d = Descriptor::of_layer(l, path, j, self.problems);
             let member = d
                 .digest
                 .as_ref()
