@@ -85,7 +85,7 @@ pub struct LayerFacts {
     pub problems: Vec<Problem>,
 }
 
-const BUF: usize = 256 * 1024;
+pub(crate) const READ_BUF: usize = 256 * 1024;
 
 /// Reads a whole blob from `src` and returns its facts and tar members.
 /// Never fails: what goes wrong becomes a problem in the facts.
@@ -166,7 +166,7 @@ pub fn analyze_with<R: Read>(
     facts.compression = Some(compression);
 
     {
-        let chained = BufReader::with_capacity(BUF, Cursor::new(head).chain(&mut raw));
+        let chained = BufReader::with_capacity(READ_BUF, Cursor::new(head).chain(&mut raw));
         let mut plain = Tap::new(
             decoder(compression, chained),
             (compression != Compression::None).then(|| Hasher::new(Algorithm::Sha256)),
@@ -288,7 +288,7 @@ fn walk<R: Read>(
     let mut headers = Headers::new(Stream(&mut *plain));
     let mut walk = Walk::default();
     let mut buf = if content_digests {
-        vec![0u8; BUF]
+        vec![0u8; READ_BUF]
     } else {
         Vec::new()
     };
@@ -561,6 +561,57 @@ impl Feed {
             facts.digest = Some(digest.clone());
             facts.diff_id = Some(digest);
         }
+        if facts.counts.files > 0 && entries.iter().any(|e| e.path == b"stargz.index.json") {
+            facts.estargz = true;
+        }
+        (facts, entries)
+    }
+}
+
+impl Feed {
+    /// Ends a blob whose bytes stopped coming, with `error`, after those
+    /// fed: the facts and entries [`analyze`] finds in a read cut short
+    /// the same way (no digest, and the error said).
+    pub fn finish_cut(mut self, error: &io::Error) -> (LayerFacts, Vec<Entry>) {
+        // the walk goes on until it needs what never came: the error
+        self.headers.get_mut().fail(error);
+        self.step();
+        let size = self.headers.get_mut().fed() + self.unheld;
+        let digest_of = self.expect.digest.clone();
+        let at = |offset: Option<u64>| Location {
+            offset,
+            digest: digest_of.clone(),
+            ..Location::default()
+        };
+        let (pos, result) = self
+            .ended_at
+            .take()
+            .unwrap_or_else(|| (size, Err(io::Error::new(error.kind(), error.to_string()))));
+        let walked = result.is_ok();
+        if walked {
+            // the zero block's position, for the second one to follow
+            self.headers.get_mut().seek_to(pos);
+        }
+        if let Some(walk) = self.walk.take() {
+            walk.end(&mut self.headers, result, &None, &mut self.facts, &at);
+        }
+        if walked {
+            // the walk was over: the error is the rest's
+            push_read_problem(&mut self.facts, Compression::None, &None, error, size, &at);
+        }
+        let mut facts = self.facts;
+        let mut entries = self.entries;
+        entries.shrink_to_fit();
+        facts.size = size;
+        facts.uncompressed_size = None;
+        facts.digest = None;
+        facts.diff_id = None;
+        facts.problems.push(Problem::new(
+            Fault::Truncated {
+                detail: format!("blob read stopped after {size} bytes: {error}"),
+            },
+            at(Some(size)),
+        ));
         if facts.counts.files > 0 && entries.iter().any(|e| e.path == b"stargz.index.json") {
             facts.estargz = true;
         }

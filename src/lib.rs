@@ -76,7 +76,9 @@ pub use report_file::{
 pub use sha256x4::Sha256x4;
 pub use share::Share;
 pub use source::{Chunked, Ranges};
-pub use stream::dissect_stream;
+pub use stream::{
+    dissect_stream, NoRelay, OnePass, OnePassStart, Relay, RelayReader, Stage, RELAY_PIECE,
+};
 pub use tree::{write_layer_listing, write_line, Change, Node, Removal, Tree, Waste};
 pub use whiteout::Whiteout;
 

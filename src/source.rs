@@ -296,6 +296,8 @@ pub struct Fed {
     /// Bytes fed in all.
     len: u64,
     ended: bool,
+    /// Why no more bytes will come, if they stopped with an error.
+    failed: Option<(io::ErrorKind, String)>,
 }
 
 fn would_block() -> io::Error {
@@ -328,6 +330,13 @@ impl Fed {
         self.ended = true;
     }
 
+    /// Says no more bytes will come because reading them failed with
+    /// `error`: reads past the end now fail with it, as they would have
+    /// from the source.
+    pub fn fail(&mut self, error: &io::Error) {
+        self.failed = Some((error.kind(), error.to_string()));
+    }
+
     /// Moves the read position (back to a [`Saved::position`]).
     pub fn seek_to(&mut self, pos: u64) {
         self.pos = pos;
@@ -342,10 +351,10 @@ impl Fed {
 impl Read for Fed {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.pos >= self.len || out.is_empty() {
-            return if self.ended || out.is_empty() {
-                Ok(0)
-            } else {
-                Err(would_block())
+            return match &self.failed {
+                _ if out.is_empty() || self.ended => Ok(0),
+                Some((kind, why)) => Err(io::Error::new(*kind, why.clone())),
+                None => Err(would_block()),
             };
         }
         let Some(off) = self.pos.checked_sub(self.start) else {
@@ -372,6 +381,8 @@ impl Advance for Fed {
             let moved = self.len.saturating_sub(self.pos);
             self.pos = self.len.max(self.pos);
             Ok(moved)
+        } else if let Some((kind, why)) = &self.failed {
+            Err(io::Error::new(*kind, why.clone()))
         } else {
             Err(would_block())
         }

@@ -8,6 +8,7 @@ pub mod attest;
 pub mod build;
 pub mod facts;
 pub mod read;
+pub mod relay;
 
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
