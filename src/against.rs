@@ -22,6 +22,7 @@ use crate::diff::{FileChangeKind, PackageChange};
 use crate::dissect::{dissect, Dissection, Options, Sink};
 use crate::entry::Kind;
 use crate::limits::{MAX_CHANGED_DIRS_SENT, MAX_CHANGES_SENT};
+use crate::message::{Answer, Query};
 
 /// Which file changes the page's Changes view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -199,6 +200,33 @@ impl Against {
     }
 }
 
+impl Against {
+    /// Answers a query about the comparison ([`Query::Changes`],
+    /// [`Query::PackageChanges`]); any other query is not one.
+    pub fn answer<R: Read + Seek, S: Read + Seek>(
+        &self,
+        query: &Query,
+        a: &Dissection,
+        src_a: &mut R,
+        src_b: &mut S,
+    ) -> Option<Answer> {
+        Some(match query {
+            Query::Changes {
+                filter,
+                search,
+                limit,
+            } => {
+                let (rows, total) = self.changes(filter, search, *limit);
+                Answer::Changes { rows, total }
+            }
+            Query::PackageChanges => Answer::PackageChanges {
+                changes: self.packages(a, src_a, src_b),
+            },
+            _ => return None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
@@ -300,6 +328,18 @@ mod tests {
         assert_eq!(of("curl"), Some(PackageChangeKind::Added));
         assert_eq!(of("tzdata"), Some(PackageChangeKind::Changed));
         assert_eq!(of("libbase000"), None);
+        let q = Query::Changes {
+            filter: ChangeFilter::default(),
+            search: "main.py".into(),
+            limit: 10,
+        };
+        let (mut ra, mut rb) = (Cursor::new(&bytes), Cursor::new(&v2));
+        match b.answer(&q, &a, &mut ra, &mut rb) {
+            Some(Answer::Changes { rows, total: 1 }) => assert_eq!(rows[0].what[0], "content"),
+            other => panic!("{other:?}"),
+        }
+        let list = Query::Packages { image: 0 };
+        assert!(b.answer(&list, &a, &mut ra, &mut rb).is_none());
     }
 
     #[test]
