@@ -136,6 +136,10 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
         Action::Asked(asked) => Rc::make_mut(&mut s.pending).extend(asked),
         Action::Answer(id, a) => s.answer(id, a),
         Action::SelectImage(i) => {
+            // a comparison is of one image of the file
+            if i != s.image {
+                s.compare = None;
+            }
             s.image = i;
             s.layer = None;
             s.expanded = Rc::default();

@@ -106,6 +106,10 @@ fn a_failed_comparison_leaves_the_open_image_done() {
     let s = reduce(s, Action::CloseCompare);
     assert!(s.compare.is_none());
     assert_eq!(s.tab, Tab::Compare);
+    // another image of the file: the comparison was of the first
+    let s = comparing(s);
+    assert!(reduce(s.clone(), Action::SelectImage(0)).compare.is_some());
+    assert!(reduce(s, Action::SelectImage(1)).compare.is_none());
 }
 
 #[test]
