@@ -120,6 +120,7 @@ test('two archives on the page: the cakes aligned, the changes, config, history 
     const env = await p.page.$eval('#config-diff tr.field[data-field="env"][data-key="APP_VERSION"]', (tr) =>
       [...tr.querySelectorAll('td')].map((td) => td.textContent));
     assert.deepEqual(env.slice(1), ['APP_VERSION', '–', '2'], 'APP_VERSION=2 only in B');
+    await h.screenshot(p.page, 'compare-config');
 
     await p.page.click('#compare-tab-history');
     await p.page.waitForSelector('#history-diff');
@@ -131,6 +132,7 @@ test('two archives on the page: the cakes aligned, the changes, config, history 
       [...tr.querySelectorAll('td')].map((td) => td.textContent));
     assert.deepEqual(await pkg('curl'), ['A', 'curl', 'dpkg', '–', '1.0-1']);
     assert.deepEqual(await pkg('tzdata'), ['M', 'tzdata', 'dpkg', '1.0-1', '2025b-1']);
+    await h.screenshot(p.page, 'compare-packages');
     assert.deepEqual(p.errors, [], 'no page errors');
   } finally {
     await p.close();
@@ -197,6 +199,7 @@ test('embed=1 with src and against shows one view of the comparison', { timeout:
       await compared(p.page);
       assert.equal(await p.page.$('.tabs'), null, `${view}: no tabs in an embed`);
       assert.ok(await p.page.$(`#compare-view-${view}`), `${view}: the view the link names`);
+      await h.screenshot(p.page, `compare-embed-${view}`);
       if (view === 'cake') await checkCakes(p.page);
       else await p.page.waitForSelector('tr.change[data-path="app/health.py"]', { timeout: 15_000 });
     }
