@@ -911,7 +911,7 @@ fn directory_totals(files: &[FileChange]) -> Vec<DirTotal> {
 /// Packages by (source, name): added, removed, and version changes. A name
 /// listed at several versions on one side (two Python environments)
 /// compares its sorted versions.
-fn package_changes(a: &[Package], b: &[Package]) -> Vec<PackageChange> {
+pub fn package_changes(a: &[Package], b: &[Package]) -> Vec<PackageChange> {
     let by = |v: &[Package]| {
         let mut m: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
         for p in v {

@@ -120,6 +120,16 @@ pub const MAX_PACKAGE_FILES: usize = 50_000;
 /// Packages listed for one image. Past it, the rest are not listed.
 pub const MAX_PACKAGES: usize = 200_000;
 
+/// File changes of a comparison (the page's **Changes** view) sent to
+/// the page in one answer. The worker filters and searches the whole list
+/// and sends the first this many, by path, with the total; the view says
+/// when it is cut (`layercake diff --json` lists every one).
+pub const MAX_CHANGES_SENT: usize = 2_000;
+
+/// Directory totals of a comparison sent to the page, the largest change
+/// first; the rest are counted, not sent.
+pub const MAX_CHANGED_DIRS_SENT: usize = 200;
+
 /// The [`Fault::Limit`](crate::problem::Fault::Limit) for reaching one of
 /// the limits above: `limit!(MAX_INDEX_DEPTH, "index nesting at …")`.
 macro_rules! limit {

@@ -12,8 +12,9 @@
 //! On the wire, a message is its JSON text, with three exceptions, each
 //! a plain JS object so that the large part is never JSON:
 //! - opening a file: `{command, blob}`, `command` being the text of a
-//!   [`Command::OpenBlob`] and `blob` the `Blob` it names (so a worker
-//!   always learns its share with the file, never apart from it);
+//!   [`Command::OpenBlob`] (or [`Command::Compare`]) and `blob` the
+//!   `Blob` it names (so a worker always learns its share with the file,
+//!   never apart from it);
 //! - a piece of a download: `{chunk: id, bytes}`, `bytes` a transferred
 //!   `ArrayBuffer` ([`Answer::Chunk`] never goes as JSON);
 //! - a helper's blobs: `{forward}`, `forward` the text of a
@@ -24,7 +25,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::against::ChangeFilter;
 use crate::attestation::Said;
+use crate::diff::{Diff, FileChange, PackageChange};
 use crate::dissect::Event;
 use crate::entry::Entry;
 use crate::layer::LayerFacts;
@@ -89,6 +92,16 @@ pub enum Command {
     /// A helper failed or died: the gathering worker reads the blobs
     /// still missing itself.
     ReadMissing,
+    /// For the gathering worker, once the file is open: read the `Blob`
+    /// that travels with this message as image B and compare image
+    /// `image` of the open file with B's first image (see
+    /// [`crate::against`]). Answered by [`Update::CompareProgress`]es, then
+    /// [`Update::Compared`] or [`Update::CompareFailed`]; the worker then
+    /// answers [`Query::Changes`] and [`Query::PackageChanges`].
+    Compare {
+        /// A's image, by its place in the report.
+        image: usize,
+    },
 }
 
 /// One blob read by a helper worker, for the worker that gathers them.
@@ -180,6 +193,20 @@ pub enum Query {
         /// The image, by its place in the report.
         image: usize,
     },
+    /// The file changes of the comparison that `filter` keeps and whose
+    /// path holds `search`: answered by [`Answer::Changes`].
+    Changes {
+        /// Which kinds of change.
+        filter: ChangeFilter,
+        /// What the paths contain (case-insensitive; "" for all).
+        search: String,
+        /// Rows at most (never more than
+        /// [`MAX_CHANGES_SENT`](crate::limits::MAX_CHANGES_SENT)).
+        limit: usize,
+    },
+    /// The package changes between the compared images (both images'
+    /// package files read now): answered by [`Answer::PackageChanges`].
+    PackageChanges,
 }
 
 /// An answer to a [`Query`].
@@ -250,6 +277,19 @@ pub enum Answer {
     Packages {
         /// What its package files list.
         list: PackageList,
+    },
+    /// File changes of the comparison, by path, and how many match in
+    /// all (more than `rows` holds when the answer is cut).
+    Changes {
+        /// The first matches.
+        rows: Vec<FileChange>,
+        /// Matches in all.
+        total: usize,
+    },
+    /// The package changes between the compared images.
+    PackageChanges {
+        /// Added, removed and changed packages.
+        changes: Vec<PackageChange>,
     },
     /// The query failed.
     Error {
@@ -405,6 +445,31 @@ pub enum Update {
         /// Why, in words.
         message: String,
     },
+    /// Bytes read so far for a comparison ([`Command::Compare`]): A's
+    /// layers again (for per-file digests), then B.
+    CompareProgress {
+        /// What is being read: `a` or `b`.
+        side: String,
+        /// Bytes read of that file.
+        read: u64,
+        /// That file's bytes, when known.
+        total: Option<u64>,
+    },
+    /// The comparison is done.
+    Compared {
+        /// B's report.
+        report: Box<Report>,
+        /// The comparison, without its file changes (asked for with
+        /// [`Query::Changes`]) and with at most
+        /// [`MAX_CHANGED_DIRS_SENT`](crate::limits::MAX_CHANGED_DIRS_SENT)
+        /// directory totals.
+        diff: Box<Diff>,
+    },
+    /// The comparison failed (A stays open).
+    CompareFailed {
+        /// Why, in words.
+        message: String,
+    },
 }
 
 impl Update {
@@ -506,6 +571,21 @@ mod tests {
             ToWorker::Command {
                 command: Command::ReadMissing,
             },
+            ToWorker::Command {
+                command: Command::Compare { image: 2 },
+            },
+            ToWorker::Query {
+                id: 8,
+                query: Query::Changes {
+                    filter: ChangeFilter::default(),
+                    search: "app/".into(),
+                    limit: 100,
+                },
+            },
+            ToWorker::Query {
+                id: 9,
+                query: Query::PackageChanges,
+            },
             ToWorker::Query {
                 id: 7,
                 query: Query::Read {
@@ -536,6 +616,18 @@ mod tests {
                     read: 1,
                     total: None,
                     inflated: 2,
+                },
+            },
+            ToPage::Update {
+                update: Update::CompareProgress {
+                    side: "b".into(),
+                    read: 1,
+                    total: Some(2),
+                },
+            },
+            ToPage::Update {
+                update: Update::CompareFailed {
+                    message: "no".into(),
                 },
             },
         ] {

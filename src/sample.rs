@@ -166,14 +166,15 @@ pub fn build() -> Vec<u8> {
             step("/bin/sh -c #(nop)  CMD [\"python3 /app/server.py\"]", true)
         ]
     });
-    docker_archive("layercake/sample", &layers, &diff_ids, &config)
+    docker_archive("layercake/sample", "latest", &layers, &diff_ids, &config)
 }
 
-/// A docker save of `layers` tagged `repo:latest` with `config` (its
+/// A docker save of `layers` tagged `repo:tag` with `config` (its
 /// rootfs already naming `diff_ids`): legacy layer directories, the config,
 /// manifest.json and repositories.
 fn docker_archive(
     repo: &str,
+    tag: &str,
     layers: &[Vec<u8>],
     diff_ids: &[Digest],
     config: &serde_json::Value,
@@ -186,14 +187,14 @@ fn docker_archive(
         .collect();
     let manifest = json!([{
         "Config": format!("{}.json", config_digest.hex()),
-        "RepoTags": [format!("{repo}:latest")],
+        "RepoTags": [format!("{repo}:{tag}")],
         "Layers": layer_paths
     }]);
     let top = diff_ids
         .last()
         .map(|d| d.hex().to_string())
         .unwrap_or_default();
-    let repositories = json!({ repo: {"latest": top} });
+    let repositories = json!({ repo: { tag: top } });
 
     let names: Vec<(String, String, String)> = diff_ids
         .iter()
@@ -226,6 +227,20 @@ fn docker_archive(
 /// that removed it (too late), pip packages, and an application: five
 /// layers and about 3,500 files, of small made-up contents.
 pub fn build_lab() -> Vec<u8> {
+    lab(false)
+}
+
+/// The lab image's next version, for the docs' "compare two versions":
+/// the same four bottom layers (so they are shared), then a new layer that
+/// installs `curl` (and upgrades `tzdata` in the package database), and
+/// the application layer again with `app/main.py` changed, `app/health.py`
+/// added and `app/views/v11` gone; `APP_VERSION=2` in the env. Tagged
+/// `layercake/lab:2`.
+pub fn build_lab_v2() -> Vec<u8> {
+    lab(true)
+}
+
+fn lab(v2: bool) -> Vec<u8> {
     let base_pkgs: Vec<String> = (0..120).map(|i| format!("libbase{i:03}")).collect();
     let py_pkgs = [
         "python3.11",
@@ -295,7 +310,8 @@ pub fn build_lab() -> Vec<u8> {
             ));
         }
     }
-    for d in 0..12 {
+    let views = if v2 { 11 } else { 12 };
+    for d in 0..views {
         names[4].push(format!("app/views/v{d:02}"));
         for f in 0..30 {
             names[4].push(format!("app/views/v{d:02}/page{f:02}.html"));
@@ -369,11 +385,19 @@ pub fn build_lab() -> Vec<u8> {
                 items.push(Item::File("var/cache/.wh.apt", Vec::new(), 0o644));
             }
             4 => {
-                items.push(Item::File(
-                    "app/main.py",
-                    b"from flask import Flask\n\napp = Flask(__name__)\n".to_vec(),
-                    0o644,
-                ));
+                let main: &[u8] = if v2 {
+                    b"from flask import Flask\n\nfrom health import health\n\napp = Flask(__name__)\napp.register_blueprint(health)\n"
+                } else {
+                    b"from flask import Flask\n\napp = Flask(__name__)\n"
+                };
+                items.push(Item::File("app/main.py", main.to_vec(), 0o644));
+                if v2 {
+                    items.push(Item::File(
+                        "app/health.py",
+                        b"from flask import Blueprint\n\nhealth = Blueprint(\"health\", __name__)\n\n\n@health.route(\"/health\")\ndef ok():\n    return \"ok\"\n".to_vec(),
+                        0o644,
+                    ));
+                }
                 items.push(Item::File(
                     "app/requirements.txt",
                     pip_pkgs.join("\n").into_bytes(),
@@ -382,10 +406,37 @@ pub fn build_lab() -> Vec<u8> {
             }
             _ => {}
         }
+        if v2 && n == 4 {
+            // the new layer, below the application's
+            let mut all: Vec<&str> = base_pkgs.iter().map(String::as_str).collect();
+            all.extend(py_pkgs.iter().filter(|p| **p != "tzdata"));
+            all.push("curl");
+            let mut status = status(&all);
+            status.extend_from_slice(b"Package: tzdata\nStatus: install ok installed\nPriority: optional\nArchitecture: amd64\nVersion: 2025b-1\nDescription: tzdata, as the lab image has it\n\n");
+            layers.push(tar_of(&[
+                Item::Dir("usr"),
+                Item::Dir("usr/bin"),
+                Item::File("usr/bin/curl", filler(48 * 1024, 77), 0o755),
+                Item::Dir("var"),
+                Item::Dir("var/lib"),
+                Item::Dir("var/lib/dpkg"),
+                Item::File("var/lib/dpkg/status", status, 0o644),
+                Item::Dir("var/lib/dpkg/info"),
+                Item::File(
+                    "var/lib/dpkg/info/curl.list",
+                    b"/usr/bin/curl\n".to_vec(),
+                    0o644,
+                ),
+            ]));
+        }
         layers.push(tar_of(&items));
     }
     let diff_ids: Vec<Digest> = layers.iter().map(|l| Digest::sha256_of(l)).collect();
-    let created = "2025-03-01T09:00:00Z";
+    let created = if v2 {
+        "2025-04-01T09:00:00Z"
+    } else {
+        "2025-03-01T09:00:00Z"
+    };
     let step = |by: &str, empty: bool| {
         let mut v = json!({"created": created, "created_by": by});
         if empty {
@@ -393,32 +444,48 @@ pub fn build_lab() -> Vec<u8> {
         }
         v
     };
+    let mut env = vec!["PATH=/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED=1"];
+    let mut history = vec![
+        step("/bin/sh -c #(nop) ADD file:9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9 in / ", false),
+        step("/bin/sh -c #(nop)  CMD [\"bash\"]", true),
+        step("RUN /bin/sh -c apt-get update && apt-get install -y python3.11 # buildkit", false),
+        step("RUN /bin/sh -c rm -rf /var/cache/apt # buildkit", false),
+        step("ENV PYTHONUNBUFFERED=1", true),
+        step("RUN |1 PIP_NO_CACHE_DIR=1 /bin/sh -c pip install -r requirements.txt # buildkit", false),
+    ];
+    if v2 {
+        env.push("APP_VERSION=2");
+        history.push(step(
+            "RUN /bin/sh -c apt-get update && apt-get install -y curl tzdata # buildkit",
+            false,
+        ));
+        history.push(step("ENV APP_VERSION=2", true));
+    }
+    history.extend([
+        step("WORKDIR /app", true),
+        step("COPY app/ /app/ # buildkit", false),
+        step("EXPOSE map[8000/tcp:{}]", true),
+        step(
+            "CMD [\"gunicorn\" \"-b\" \"0.0.0.0:8000\" \"main:app\"]",
+            true,
+        ),
+    ]);
     let config = json!({
         "architecture": "amd64",
         "os": "linux",
         "created": created,
         "config": {
-            "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "PYTHONUNBUFFERED=1"],
+            "Env": env,
             "Cmd": ["gunicorn", "-b", "0.0.0.0:8000", "main:app"],
             "WorkingDir": "/app",
             "ExposedPorts": {"8000/tcp": {}},
             "Labels": {"org.opencontainers.image.title": "layercake-lab", "org.opencontainers.image.description": "The lab guide's image, built by Layer Cake's own code"}
         },
         "rootfs": {"type": "layers", "diff_ids": diff_ids.iter().map(|d| d.to_string()).collect::<Vec<_>>()},
-        "history": [
-            step("/bin/sh -c #(nop) ADD file:9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9 in / ", false),
-            step("/bin/sh -c #(nop)  CMD [\"bash\"]", true),
-            step("RUN /bin/sh -c apt-get update && apt-get install -y python3.11 # buildkit", false),
-            step("RUN /bin/sh -c rm -rf /var/cache/apt # buildkit", false),
-            step("ENV PYTHONUNBUFFERED=1", true),
-            step("RUN |1 PIP_NO_CACHE_DIR=1 /bin/sh -c pip install -r requirements.txt # buildkit", false),
-            step("WORKDIR /app", true),
-            step("COPY app/ /app/ # buildkit", false),
-            step("EXPOSE map[8000/tcp:{}]", true),
-            step("CMD [\"gunicorn\" \"-b\" \"0.0.0.0:8000\" \"main:app\"]", true)
-        ]
+        "history": history
     });
-    docker_archive("layercake/lab", &layers, &diff_ids, &config)
+    let tag = if v2 { "2" } else { "latest" };
+    docker_archive("layercake/lab", tag, &layers, &diff_ids, &config)
 }
 
 #[cfg(test)]
@@ -464,5 +531,22 @@ mod tests {
         assert!((3_000..6_000).contains(&stats.paths), "{stats:?}");
         // apt's cache, removed a layer too late
         assert!(stats.wasted_bytes >= 8 * 96 * 1024, "{stats:?}");
+    }
+
+    #[test]
+    fn the_lab_images_next_version_shares_its_four_bottom_layers() {
+        let a = real_image(build_lab(), "layercake/lab:latest", 5);
+        let b = real_image(build_lab_v2(), "layercake/lab:2", 6);
+        let ids = |d: &crate::Dissection| -> Vec<_> {
+            d.report.images[0]
+                .layers
+                .iter()
+                .map(|l| l.diff_id.clone())
+                .collect()
+        };
+        let (ia, ib) = (ids(&a), ids(&b));
+        assert_eq!(ia[..4], ib[..4]);
+        assert_ne!(ia[4], ib[4]);
+        assert_ne!(ia[4], ib[5]);
     }
 }

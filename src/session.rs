@@ -238,6 +238,9 @@ impl Session {
             Query::Attestations { image } => Answer::Attestations {
                 said: crate::attestation::read_image(src, &self.dissection.report, *image)?,
             },
+            Query::Changes { .. } | Query::PackageChanges => {
+                return Err("no comparison is open".into())
+            }
             Query::Packages { image } => {
                 if *image >= self.dissection.report.images.len() {
                     return Err(format!("no image {image}"));

@@ -3,8 +3,11 @@
  *   <div class="layercake" data-src="images/lab-guide.tar" data-view="cake"></div>
  * into an iframe of the Layer Cake page showing that image, sized to its
  * content. Optional attributes: data-view (cake|history|config|manifest|
- * files|verify), data-layer, data-path, data-image, data-tag, data-platform,
- * data-theme (light|dark), data-height (initial height in px).
+ * files|verify|packages), data-layer, data-path, data-image, data-tag,
+ * data-platform, data-theme (light|dark), data-height (initial height in
+ * px), and data-against: a second archive to compare data-src with (then
+ * data-view is one of the comparison's views: cake|changes|config|history|
+ * packages).
  * Include it with <script src="embed.js"></script> from the directory the
  * Layer Cake page is served from. No other dependency.
  */
@@ -22,6 +25,8 @@
     params.set('parent', window.location.origin);
     var src = div.getAttribute('data-src');
     if (src) params.set('src', new URL(src, document.baseURI).href);
+    var against = div.getAttribute('data-against');
+    if (src && against) params.set('against', new URL(against, document.baseURI).href);
     ['view', 'layer', 'path', 'image', 'tag', 'platform', 'theme'].forEach(function (k) {
       var v = div.getAttribute('data-' + k);
       if (v) params.set(k, v);

@@ -60,10 +60,12 @@ impl Phase {
 }
 
 mod answers;
+mod compare;
 mod params;
 mod reducer;
 
 pub use answers::*;
+pub use compare::*;
 pub use params::*;
 pub use reducer::{reduce, Action};
 
@@ -188,6 +190,17 @@ pub struct State {
     pub first_image_ms: Option<f64>,
     /// Milliseconds from the file being handed over to the end.
     pub done_ms: Option<f64>,
+    /// The URL of a second image to compare with, from `?against=`, until
+    /// it is opened.
+    pub against: Option<String>,
+    /// The comparison with a second image, once asked for.
+    pub compare: Option<Rc<Compare>>,
+    /// The comparison's view shown.
+    pub compare_view: CompareView,
+    /// Which file changes the comparison's Changes view shows.
+    pub change_filter: crate::against::ChangeFilter,
+    /// The search typed in the Changes view.
+    pub change_search: String,
 }
 
 impl Default for State {
@@ -230,6 +243,11 @@ impl Default for State {
             deep: None,
             first_image_ms: None,
             done_ms: None,
+            against: None,
+            compare: None,
+            compare_view: CompareView::Cake,
+            change_filter: Default::default(),
+            change_search: String::new(),
         }
     }
 }
@@ -312,6 +330,7 @@ impl State {
         if let (Some(at), Phase::Done) = (&self.save_report, self.phase) {
             want.push(Query::SaveReport { at: at.clone() });
         }
+        self.compare_wanted(&mut want);
         if self.tab == Tab::Packages && !self.packages.contains_key(&self.image) {
             want.push(Query::Packages { image: self.image });
         }
@@ -364,6 +383,7 @@ impl State {
             "problems": self.report.as_ref().map(|_| self.problems.len()),
             "error": self.failure,
             "state": self.phase.attr(),
+            "compared": self.compare().and_then(|c| c.diff.as_ref().map(|d| d.summary.clone())),
         })
     }
 }

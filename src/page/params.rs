@@ -23,11 +23,13 @@ pub enum Tab {
     Attestations,
     /// The OS and language packages installed.
     Packages,
+    /// The comparison with a second image.
+    Compare,
 }
 
 impl Tab {
     /// Every tab, in the order shown.
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Cake,
         Tab::History,
         Tab::Config,
@@ -36,6 +38,7 @@ impl Tab {
         Tab::Verify,
         Tab::Attestations,
         Tab::Packages,
+        Tab::Compare,
     ];
 
     /// The tab's name in URLs and element ids.
@@ -49,6 +52,7 @@ impl Tab {
             Tab::Verify => "verify",
             Tab::Attestations => "attestations",
             Tab::Packages => "packages",
+            Tab::Compare => "compare",
         }
     }
 
@@ -63,6 +67,7 @@ impl Tab {
             Tab::Verify => "Verification",
             Tab::Attestations => "Attestations",
             Tab::Packages => "Packages",
+            Tab::Compare => "Compare",
         }
     }
 
@@ -96,6 +101,13 @@ pub struct Params {
     /// The embedding page's origin (`parent` or `origin`), the only target
     /// of the page's messages when set.
     pub parent: Option<String>,
+    /// `against`: a second archive to compare the first with, opened once
+    /// the first is read.
+    pub against: Option<String>,
+    /// With `against`, the comparison's view that `view` names (`cake`,
+    /// `changes`, `config`, `history`, `packages`; `view` then names no
+    /// tab of A).
+    pub compare_view: Option<super::CompareView>,
 }
 
 impl Params {

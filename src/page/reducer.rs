@@ -79,6 +79,22 @@ pub enum Action {
     SaveFailed(String),
     /// The SBOM package search typed (the Attestations view).
     PackageQuery(String),
+    /// A second image is being opened, to compare the open one with (from
+    /// its URL when `src` is set).
+    Compare {
+        /// Its file name.
+        name: String,
+        /// Its URL, when named by `?against=`.
+        src: Option<String>,
+    },
+    /// Shows a view of the comparison.
+    CompareView(CompareView),
+    /// Shows only these file changes.
+    ChangeFilter(crate::against::ChangeFilter),
+    /// The search typed in the Changes view.
+    ChangeSearch(String),
+    /// Closes the comparison (the Compare tab then offers to open another).
+    CloseCompare,
 }
 
 /// The reducer: the state after `action`. The old state is left as it
@@ -93,6 +109,13 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
             s.src = p.src.clone();
             if let Some(t) = p.view {
                 s.tab = t;
+            }
+            if p.src.is_some() && p.against.is_some() {
+                s.against = p.against.clone();
+                s.tab = Tab::Compare;
+                if let Some(v) = p.compare_view {
+                    s.compare_view = v;
+                }
             }
             s.deep = Some(Rc::new(p));
         }
@@ -113,6 +136,10 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
         Action::Asked(asked) => Rc::make_mut(&mut s.pending).extend(asked),
         Action::Answer(id, a) => s.answer(id, a),
         Action::SelectImage(i) => {
+            // a comparison is of one image of the file
+            if i != s.image {
+                s.compare = None;
+            }
             s.image = i;
             s.layer = None;
             s.expanded = Rc::default();
@@ -201,6 +228,15 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
             }
         }
         Action::PackageQuery(q) => s.package_query = q,
+        Action::Compare { name, src } => {
+            s.compare = Some(Rc::new(Compare::reading(name, src)));
+            s.against = None;
+            s.tab = Tab::Compare;
+        }
+        Action::CompareView(v) => s.compare_view = v,
+        Action::ChangeFilter(f) => s.change_filter = f,
+        Action::ChangeSearch(q) => s.change_search = q,
+        Action::CloseCompare => s.compare = None,
         Action::SaveFailed(m) => {
             if let Some(o) = &mut s.opened {
                 let o = Rc::make_mut(o);
@@ -324,6 +360,22 @@ impl State {
                 self.failure = Some(message);
                 self.phase = Phase::Error;
             }
+            Update::CompareProgress { side, read, total } => self.comparing(|c| {
+                if c.phase == ComparePhase::Reading {
+                    c.side = side;
+                    c.read = read;
+                    c.total = total;
+                }
+            }),
+            Update::Compared { report, diff } => self.comparing(|c| {
+                c.phase = ComparePhase::Done;
+                c.report = Some(Rc::new(*report));
+                c.diff = Some(Rc::new(*diff));
+            }),
+            Update::CompareFailed { message } => self.comparing(|c| {
+                c.phase = ComparePhase::Failed;
+                c.failure = Some(message);
+            }),
         }
     }
 
@@ -402,6 +454,18 @@ impl State {
             (Query::Packages { image }, Answer::Packages { list }) => {
                 Rc::make_mut(&mut self.packages).insert(image, Rc::new(list));
             }
+            (Query::Changes { filter, search, .. }, Answer::Changes { rows, total }) => self
+                .comparing(|c| {
+                    c.changes = Some(Rc::new(Changes {
+                        filter,
+                        search,
+                        rows,
+                        total,
+                    }))
+                }),
+            (Query::PackageChanges, Answer::PackageChanges { changes }) => {
+                self.comparing(|c| c.packages = Some(Rc::new(changes)))
+            }
             (Query::Read { path, .. }, Answer::Contents { size, bytes }) => {
                 self.opened(&path, |o| {
                     o.size = size;
@@ -449,10 +513,10 @@ impl State {
     /// stay, everything about the last file goes.
     fn opening(&self, name: String, size: Option<u64>, src: Option<String>, now: f64) -> State {
         // a deep link belongs to the URL it came with
-        let deep = if src.is_some() {
-            self.deep.clone()
+        let (deep, against) = if src.is_some() {
+            (self.deep.clone(), self.against.clone())
         } else {
-            None
+            (None, None)
         };
         State {
             phase: Phase::Loading,
@@ -469,6 +533,8 @@ impl State {
             parent: self.parent.clone(),
             src,
             deep,
+            against,
+            compare_view: self.compare_view,
             ..State::default()
         }
     }

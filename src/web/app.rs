@@ -12,10 +12,10 @@ use web_sys::Blob;
 use yew::prelude::*;
 
 use crate::web::components::{
-    arriving::Arriving, attestations::Attestations, cake::Cake, config::ConfigView, dir::Browse,
-    embed_bar::EmbedBar, files::Files, header::Header, history::History, landing::Landing,
-    manifest::Manifest, packages::Packages, problems::Problems, progress::Progress, tabs::Tabs,
-    verify::Verify,
+    arriving::Arriving, attestations::Attestations, cake::Cake, compare::CompareTab,
+    config::ConfigView, dir::Browse, embed_bar::EmbedBar, files::Files, header::Header,
+    history::History, landing::Landing, manifest::Manifest, packages::Packages, problems::Problems,
+    progress::Progress, tabs::Tabs, verify::Verify,
 };
 use crate::web::download::fetch_blob;
 use crate::web::embed;
@@ -43,6 +43,9 @@ struct Handlers {
     browse_layer: Callback<usize>,
     select_image: Callback<usize>,
     select_tab: Callback<Tab>,
+    /// Opens a second file (with its name and URL, if any), to compare
+    /// image `.3` of the open one with.
+    compare: Callback<(Blob, String, Option<String>, usize)>,
 }
 
 impl Handlers {
@@ -80,7 +83,17 @@ impl Handlers {
                 act.emit(Action::Stopped);
             })
         };
+        let compare = {
+            let (pool, act) = (pool.clone(), act.clone());
+            Callback::from(
+                move |(blob, name, src, image): (Blob, String, Option<String>, usize)| {
+                    act.emit(Action::Compare { name, src });
+                    pool.compare(blob, image);
+                },
+            )
+        };
         Handlers {
+            compare,
             browse_layer: act.reform(Action::BrowseLayer),
             select_image: act.reform(Action::SelectImage),
             select_tab: act.reform(Action::SelectTab),
@@ -144,6 +157,28 @@ pub fn app() -> Html {
             }
         });
     }
+    // `?against=`: the second image, fetched once the first is read
+    {
+        let (compare, act, image) = (h.compare.clone(), h.act.clone(), state.image);
+        use_effect_with(state.against_wanted(), move |against| {
+            if let Some(src) = against.clone() {
+                let name = src.rsplit('/').next().unwrap_or(&src).to_string();
+                act.emit(Action::Compare {
+                    name: name.clone(),
+                    src: Some(src.clone()),
+                });
+                spawn_local(async move {
+                    match fetch_blob(&link::absolute(&src)).await {
+                        Ok(b) => compare.emit((b, name, Some(src), image)),
+                        Err(message) => act.emit(Action::Update(
+                            crate::message::Update::CompareFailed { message },
+                            now(),
+                        )),
+                    }
+                });
+            }
+        });
+    }
     // the URL follows what the user opens
     {
         let s = state.clone();
@@ -153,6 +188,8 @@ pub fn app() -> Html {
             state.layer,
             state.opened.as_ref().map(|o| o.path.clone()),
             state.phase,
+            state.compare_view,
+            state.compare.as_ref().and_then(|c| c.src.clone()),
         );
         use_effect_with(key, move |_| {
             if s.phase == Phase::Done {
@@ -225,6 +262,18 @@ pub fn app() -> Html {
                 <Packages list={s.packages.get(&s.image).cloned()} query={s.package_query.clone()}
                     on_action={h.act.clone()} on_layer={h.browse_layer.clone()} />
             },
+            Tab::Compare if s.phase != Phase::Done => html! {
+                <p class="muted" id="compare-wait">{"This image is still being read: compare it once it is done."}</p>
+            },
+            Tab::Compare => {
+                let index = s.image;
+                let on_open = h.compare.reform(move |(blob, name): (Blob, String)| (blob, name, None, index));
+                html! {
+                    <CompareTab image={image} compare={s.compare.clone()} view={s.compare_view}
+                        changes={s.changes().cloned()} filter={s.change_filter} search={s.change_search.clone()}
+                        embed={s.embed} on_action={h.act.clone()} {on_open} />
+                }
+            }
         };
         html! { <main class="view" id={format!("view-{}", s.tab.name())}>{ body }</main> }
     });

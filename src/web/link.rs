@@ -4,6 +4,7 @@
 
 use web_sys::UrlSearchParams;
 
+use crate::page::CompareView;
 use crate::web::state::{Params, State, Tab};
 
 /// The origin of a URL (`https://host:port`), if it has one.
@@ -20,9 +21,19 @@ impl Params {
             return Params::default();
         };
         let get = |k: &str| p.get(k).filter(|v| !v.is_empty());
+        let against = get("against");
+        // beside `against`, `view` names one of the comparison's views
+        let compare_view = against
+            .as_ref()
+            .and(get("view"))
+            .and_then(|v| CompareView::from_name(&v));
         Params {
             src: get("src"),
-            view: get("view").and_then(|v| Tab::from_name(&v)),
+            view: get("view")
+                .filter(|_| compare_view.is_none())
+                .and_then(|v| Tab::from_name(&v)),
+            against,
+            compare_view,
             image: get("image").and_then(|v| v.parse().ok()),
             tag: get("tag"),
             platform: get("platform"),
@@ -56,7 +67,14 @@ pub fn query_for(state: &State) -> String {
     if let Some(src) = &state.src {
         p.append("src", src);
     }
-    p.append("view", state.tab.name());
+    let against = state.compare.as_ref().and_then(|c| c.src.as_ref());
+    match against {
+        Some(b) if state.tab == Tab::Compare => {
+            p.append("against", b);
+            p.append("view", state.compare_view.name());
+        }
+        _ => p.append("view", state.tab.name()),
+    }
     if state.images.len() > 1 {
         p.append("image", &state.image.to_string());
     }

@@ -241,6 +241,13 @@ impl Pool {
         }
     }
 
+    /// Hands a second file to the gathering worker, to compare image
+    /// `image` of the open one with (`Command::Compare`).
+    pub fn compare(&self, blob: Blob, image: usize) {
+        let message = blob_message(&blob, Command::Compare { image });
+        self.inner.borrow_mut().post(0, message);
+    }
+
     /// Asks the gathering worker a query; returns its number, which every
     /// answer carries. A download's pieces are gathered here.
     pub fn ask(&self, query: Query) -> u32 {
@@ -448,6 +455,16 @@ fn open_message(blob: &Blob, share: Option<Share>) -> JsValue {
         command: Command::OpenBlob { share },
     };
     if let Ok(text) = serde_json::to_string(&command) {
+        let _ = js_sys::Reflect::set(&msg, &"command".into(), &text.into());
+    }
+    let _ = js_sys::Reflect::set(&msg, &"blob".into(), blob);
+    msg.into()
+}
+
+/// `{command, blob}`: a command and the file it is about.
+fn blob_message(blob: &Blob, command: Command) -> JsValue {
+    let msg = js_sys::Object::new();
+    if let Ok(text) = serde_json::to_string(&ToWorker::Command { command }) {
         let _ = js_sys::Reflect::set(&msg, &"command".into(), &text.into());
     }
     let _ = js_sys::Reflect::set(&msg, &"blob".into(), blob);

@@ -21,6 +21,8 @@ use crate::web::blob_reader::{blob_reader, probe, Probe, CHUNK};
 use crate::web::profile;
 use crate::{dissect, Batch, Dissection, Event, Options, Outcome};
 
+mod compare;
+
 trait Source: Read + Seek {}
 impl<T: Read + Seek> Source for T {}
 
@@ -46,6 +48,8 @@ enum Held {
 #[derive(Default)]
 struct WorkerState {
     held: Option<Held>,
+    /// A comparison of the open file with a second one.
+    against: Option<compare::Compared>,
 }
 
 type Shared = Rc<RefCell<WorkerState>>;
@@ -275,6 +279,7 @@ fn run(
     state: &Shared,
 ) {
     state.borrow_mut().held = None;
+    state.borrow_mut().against = None;
     let opts = Options {
         share,
         read_layers: blob.is_none(),
@@ -499,12 +504,19 @@ fn receive(text: &str, blob: Option<Blob>, state: &Shared) {
             (Command::OpenUrl { url }, _) => open_url(url, state),
             (Command::Gather { blobs }, _) => gather(state, Some(blobs)),
             (Command::ReadMissing, _) => gather(state, None),
+            (Command::Compare { image }, Some(blob)) => compare::compare(blob, image, state),
+            (Command::Compare { .. }, None) => update(Update::CompareFailed {
+                message: "no file came with the command to compare".into(),
+            }),
         },
         ToWorker::Query { id, query } => ask(id, &query, state),
     }
 }
 
 fn ask(id: u32, query: &Query, state: &Shared) {
+    if matches!(query, Query::Changes { .. } | Query::PackageChanges) {
+        return answer_with(id, compare::answer(query, state));
+    }
     let mut guard = state.borrow_mut();
     let Some(Held::Open { session, source }) = guard.held.as_mut() else {
         let message = "no file is open yet".into();

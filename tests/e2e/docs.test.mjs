@@ -2,7 +2,9 @@
 // (docs/conf.py copies dist/ in under layercake/), served, and lab2.html
 // opened: its two embeds of the sample (embed.js with data-view="cake", and
 // a plain iframe with view=history) finish, show the sample, are as tall as
-// their content, and nothing is fetched from or named on another host.
+// their content, and nothing is fetched from or named on another host; the
+// "compare two versions" embeds (data-against) show the lab report against
+// its next version's.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,6 +149,34 @@ test('lab2.html: the lab image\'s report embed reaches done and shows its files,
   assert.ok(lab.p.requests.some((r) => new URL(r.url).pathname === '/layercake/lab.layercake.json.gz'), 'the report was fetched from the site');
   assert.ok(!lab.p.requests.some((r) => /lab\.tar/.test(r.url)), 'the image itself is not shipped');
   assert.ok(!fs.existsSync(path.join(SITE, 'layercake', 'lab.tar.part')), 'no image left in the site');
+});
+
+test('lab2.html: the "compare two versions" embeds show the lab image against its next version', { timeout: 90_000 }, async () => {
+  const { p } = await openLab();
+  const cakeEl = await p.page.$('div.layercake[data-against][data-view="cake"] > iframe');
+  const changesEl = await p.page.$('div.layercake[data-against][data-view="changes"] > iframe');
+  assert.ok(cakeEl && changesEl, 'embed.js made an iframe for each div.layercake with data-against');
+  const params = new URL(await cakeEl.getAttribute('src')).searchParams;
+  assert.match(params.get('src'), /\/layercake\/lab\.layercake\.json\.gz$/, 'src: the lab report');
+  assert.match(params.get('against'), /\/layercake\/lab-v2\.layercake\.json\.gz$/, 'against: its next version, from data-against');
+  for (const [view, el] of [['cake', cakeEl], ['changes', changesEl]]) {
+    await el.scrollIntoViewIfNeeded();
+    const frame = await el.contentFrame();
+    assert.equal(await h.waitFinal(frame), 'done', `${view}: data-state (failure: ${await h.text(frame, '.failure')})`);
+    await frame.waitForSelector('#compare:is([data-state="done"], [data-state="error"])', { timeout: h.DONE_TIMEOUT });
+    assert.equal(await frame.getAttribute('#compare', 'data-state'), 'done', `${view}: #compare (failure: ${await h.text(frame, '#compare-failure')})`);
+    assert.equal(await frame.$('.tabs'), null, `${view}: no tabs`);
+    assert.ok(await frame.$(`#compare-view-${view}`), `${view}: the comparison's ${view} view`);
+  }
+  const cake = await cakeEl.contentFrame();
+  assert.equal(await cake.locator('#compare-cakes .pair.shared').count(), 4, 'four shared layers, aligned');
+  assert.equal(await cake.locator('#compare-cakes .band.shared .shared-tag').count(), 8, 'marked shared on both sides');
+  const changes = await changesEl.contentFrame();
+  await changes.waitForSelector('tr.change[data-path="app/health.py"][data-change="A"]', { timeout: 15_000 });
+  assert.ok(await changes.$('tr.change[data-path="app/main.py"][data-change="M"]'), 'app/main.py modified');
+  assert.ok(await changes.$('#changes-unhashed'), 'two reports: compared by size, and said so');
+  assert.ok(lab.p.requests.some((r) => new URL(r.url).pathname === '/layercake/lab-v2.layercake.json.gz'), 'the second report was fetched from the site');
+  assert.deepEqual(lab.p.errors, [], 'no page errors');
 });
 
 test('lab2.html: every embed is resized from its initial height to its content\'s (screenshot: artifacts/lab-page.png)', { timeout: 60_000 }, async (t) => {

@@ -162,8 +162,12 @@ enum Command {
     /// Write the built-in sample image (a small docker-save archive).
     Sample {
         /// Write the docs' lab image instead (five layers, about 3,500 files).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "lab_v2")]
         lab: bool,
+        /// Write the lab image's next version (its four bottom layers
+        /// shared, a new layer, the application changed), for comparing.
+        #[arg(long)]
+        lab_v2: bool,
         /// Where to write it.
         out: PathBuf,
     },
@@ -184,9 +188,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let d = match cli.command {
-        Command::Sample { lab, out: path } => {
+        Command::Sample {
+            lab,
+            lab_v2,
+            out: path,
+        } => {
             let image = if lab {
                 layercake::sample::build_lab()
+            } else if lab_v2 {
+                layercake::sample::build_lab_v2()
             } else {
                 layercake::sample::build()
             };

@@ -345,6 +345,7 @@ fn the_embed_summary_names_only_a_src_file() {
     assert_eq!(v["layers"], 4);
 }
 
+mod compare;
 /// The views added beside the cake: attestations, packages, reports, a
 /// one-pass read's layers.
 mod views;
