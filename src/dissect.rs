@@ -266,6 +266,17 @@ impl Progress {
     }
 }
 
+/// Whether [`dissect`] reads a source that begins with `head` (its first
+/// 512 bytes) in one pass, as [`dissect_stream`] does: a compressed
+/// archive, or a report file that is not compressed.
+pub fn reads_in_one_pass(head: &[u8]) -> bool {
+    match sniff(head) {
+        Sniffed::Gzip | Sniffed::Zstd => true,
+        Sniffed::Other(_) => report_version(head).is_some(),
+        _ => false,
+    }
+}
+
 /// Dissects a seekable source: the outer headers first, then manifests and
 /// configs (reported before any layer is read), then each layer once. A
 /// compressed archive is read in one pass instead.
@@ -281,12 +292,7 @@ pub fn dissect<R: Read + Seek>(
     src.seek(SeekFrom::Start(0)).map_err(read_err(0))?;
     // a compressed archive, or a report file that is not compressed, is
     // read in one pass, by the first share alone
-    let one_pass = match sniff(&head) {
-        Sniffed::Gzip | Sniffed::Zstd => true,
-        Sniffed::Other(_) => report_version(&head).is_some(),
-        _ => false,
-    };
-    if one_pass {
+    if reads_in_one_pass(&head) {
         if opts.share.is_some_and(|s| s.index > 0) {
             return Ok(Dissection {
                 report: Report::default(),

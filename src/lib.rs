@@ -60,7 +60,7 @@ pub use config::{short_command, Config, HistoryStep};
 pub use contents::{read_file, read_files, read_files_checked, FileRef, PREVIEW_BYTES};
 pub use decompress::ZstdFrames;
 pub use detect::Compression;
-pub use dissect::{dissect, Blob, Dissection, Event, Options, Quiet, Sink};
+pub use dissect::{dissect, reads_in_one_pass, Blob, Dissection, Event, Options, Quiet, Sink};
 pub use dockerfile::{dockerfile, step as dockerfile_step, Step};
 pub use entry::{Entry, Kind};
 pub use layer::{analyze, analyze_with, Counts, Expect, Feed, LayerFacts};

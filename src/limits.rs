@@ -120,6 +120,11 @@ pub const MAX_PACKAGE_FILES: usize = 50_000;
 /// Packages listed for one image. Past it, the rest are not listed.
 pub const MAX_PACKAGES: usize = 200_000;
 
+/// Bytes of layer members one worker has handed to another in a one-pass
+/// read (a compressed archive on the page) that the other has not yet
+/// read: past this the first waits, so neither holds more.
+pub const MAX_RELAYED_UNREAD_BYTES: u64 = 64 << 20;
+
 /// File changes of a comparison (the page's **Changes** view) sent to
 /// the page in one answer. The worker filters and searches the whole list
 /// and sends the first this many, by path, with the total; the view says

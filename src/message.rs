@@ -115,6 +115,18 @@ pub struct SharedBlob {
     pub entries: Vec<Entry>,
 }
 
+/// A layer member of a one-pass read, read by the worker it was handed
+/// to (see [`crate::Relay`]), for the worker walking the archive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelayedMember {
+    /// Its number among the members handed on (from 0).
+    pub member: usize,
+    /// What reading it found.
+    pub facts: LayerFacts,
+    /// Its tar entries.
+    pub entries: Vec<Entry>,
+}
+
 /// A question about a finished dissection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -374,6 +386,14 @@ pub struct Profile {
     pub merge_ms: f64,
     /// The gatherer: the finish (trees, image checks, the report).
     pub finish_ms: f64,
+    /// The first of two workers reading a compressed archive together:
+    /// waiting for the second, which it hands layer members to, to catch
+    /// up (and to send the last members back).
+    #[serde(default)]
+    pub relay_wait_ms: f64,
+    /// Bytes of layer members handed to the other worker.
+    #[serde(default)]
+    pub relayed_bytes: u64,
 }
 
 /// One step of a dissection: the core's [`Event`]s, and its failure.

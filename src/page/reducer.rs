@@ -311,11 +311,7 @@ impl State {
                 self.count_blobs();
                 self.select_non_artifact();
             }
-            Update::MemberRead { path, facts } => {
-                if self.arriving.len() < crate::page::ARRIVING_SHOWN {
-                    Rc::make_mut(&mut self.arriving).push((path, Rc::new(facts)));
-                }
-            }
+            Update::MemberRead { path, facts } => self.member_read(path, facts),
             Update::LayerStarted { .. } => self.reading.blobs_started += 1,
             Update::Progress {
                 read,
@@ -379,8 +375,17 @@ impl State {
         }
     }
 
+    /// A member of a one-pass read was read (by the worker walking the
+    /// archive, or by the one it handed the member to): drawn as it comes.
+    fn member_read(&mut self, path: String, facts: LayerFacts) {
+        if self.arriving.len() < crate::page::ARRIVING_SHOWN {
+            Rc::make_mut(&mut self.arriving).push((path, Rc::new(facts)));
+        }
+    }
+
     fn helper(&mut self, i: usize, update: Update) {
         match update {
+            Update::MemberRead { path, facts } => self.member_read(path, facts),
             Update::LayerStarted { .. } => self.reading.blobs_started += 1,
             Update::LayerDone { blob, facts, .. } => self.layer_done(blob, facts),
             Update::Progress { read, inflated, .. } => {

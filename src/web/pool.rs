@@ -25,21 +25,30 @@ struct Slot {
     ready: bool,
     /// Ended (crashed, or terminated after a crash).
     dead: bool,
-    pending: Vec<JsValue>,
+    /// Messages for when it is ready, each with what it transfers.
+    pending: Vec<(JsValue, Option<js_sys::Array>)>,
     _onmessage: Closure<dyn FnMut(MessageEvent)>,
     _onerror: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Slot {
     fn post(&mut self, v: JsValue) {
+        self.post_transfer(v, None);
+    }
+
+    /// Posts `v`, transferring what `transfer` lists (ports, buffers).
+    fn post_transfer(&mut self, v: JsValue, transfer: Option<js_sys::Array>) {
         if self.dead {
             return;
         }
-        if self.ready {
-            let _ = self.worker.post_message(&v);
-        } else {
-            self.pending.push(v);
+        if !self.ready {
+            self.pending.push((v, transfer));
+            return;
         }
+        let _ = match &transfer {
+            Some(t) => self.worker.post_message_with_transfer(&v, t),
+            None => self.worker.post_message(&v),
+        };
     }
 }
 
@@ -97,6 +106,26 @@ impl Inner {
         if let Some(s) = self.slots.get_mut(i) {
             s.dead = true;
             s.worker.terminate();
+        }
+    }
+
+    /// Gives the first two workers the two ends of a port, for reading a
+    /// compressed archive together: the first inflates and hands layer
+    /// members on, the second hashes and walks them. Sent at once, not
+    /// held back with the helpers' shares, since the first needs the
+    /// second from its first layer on.
+    fn connect_first_two(&mut self) {
+        let Ok(channel) = web_sys::MessageChannel::new() else {
+            return;
+        };
+        for (i, port) in [channel.port1(), channel.port2()].into_iter().enumerate() {
+            let msg = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&msg, &"relay".into(), &port);
+            let _ = js_sys::Reflect::set(&msg, &"first".into(), &(i == 0).into());
+            let transfer = js_sys::Array::of1(&port);
+            if let Some(s) = self.slots.get_mut(i) {
+                s.post_transfer(msg.into(), Some(transfer));
+            }
         }
     }
 
@@ -218,6 +247,9 @@ impl Pool {
         p.used = true;
         let of = p.slots.len();
         p.deferred.clear();
+        if of > 1 {
+            p.connect_first_two();
+        }
         for index in 0..of {
             let share = (of > 1).then_some(Share { index, of });
             let message = open_message(&blob, share);
@@ -327,8 +359,11 @@ impl Pool {
             ToPage::Ready => {
                 if let Some(s) = self.inner.borrow_mut().slots.get_mut(i) {
                     s.ready = true;
-                    for v in std::mem::take(&mut s.pending) {
-                        let _ = s.worker.post_message(&v);
+                    for (v, transfer) in std::mem::take(&mut s.pending) {
+                        let _ = match &transfer {
+                            Some(t) => s.worker.post_message_with_transfer(&v, t),
+                            None => s.worker.post_message(&v),
+                        };
                     }
                 }
             }

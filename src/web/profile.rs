@@ -204,6 +204,8 @@ pub fn heard(i: usize, profile: Profile) {
                 "forward_ms": round(p.forward_ms),
                 "merge_ms": round(p.merge_ms),
                 "finish_ms": round(p.finish_ms),
+                "relay_wait_ms": round(p.relay_wait_ms),
+                "relayed_mb": round(p.relayed_bytes as f64 / 1e6),
             })
         })
         .collect();

@@ -19,9 +19,12 @@ use crate::sha256x4::LANES;
 use crate::share::Share;
 use crate::web::blob_reader::{blob_reader, probe, Probe, CHUNK};
 use crate::web::profile;
-use crate::{dissect, Batch, Dissection, Event, Options, Outcome};
+use crate::{
+    dissect, reads_in_one_pass, Batch, Dissection, Event, OnePass, OnePassStart, Options, Outcome,
+};
 
 mod compare;
+mod relay;
 
 trait Source: Read + Seek {}
 impl<T: Read + Seek> Source for T {}
@@ -50,6 +53,12 @@ struct WorkerState {
     held: Option<Held>,
     /// A comparison of the open file with a second one.
     against: Option<compare::Compared>,
+    /// The first worker's end of the port to the second, for the next
+    /// file if it is read in one pass (see `relay`).
+    near: Option<relay::Near>,
+    /// What the first worker knows of the second while handing it
+    /// members, so the page can say it is gone.
+    heard: Option<Rc<RefCell<relay::Heard>>>,
 }
 
 type Shared = Rc<RefCell<WorkerState>>;
@@ -272,10 +281,10 @@ fn batch_sink() -> impl FnMut(Event<'_>) {
 /// helper (a share other than the first) posts the blobs it read and
 /// keeps nothing.
 fn run(
-    source: Box<dyn Source>,
+    mut source: Box<dyn Source>,
     share: Option<Share>,
     blob: Option<Blob>,
-    again: impl FnOnce() -> std::io::Result<Box<dyn Source>>,
+    again: impl FnOnce() -> std::io::Result<Box<dyn Source>> + 'static,
     state: &Shared,
 ) {
     state.borrow_mut().held = None;
@@ -285,6 +294,14 @@ fn run(
         read_layers: blob.is_none(),
         ..Options::default()
     };
+    // the first of several workers reading a compressed archive hands its
+    // layer members to the second
+    let near = state.borrow_mut().near.take();
+    if let Some(near) = near.filter(|_| share.is_some_and(|s| s.index == 0)) {
+        if one_pass(&mut source) {
+            return relayed(source, near, share, blob, again, opts, state);
+        }
+    }
     let result = profile::time(
         |p| &mut p.dissect_ms,
         || dissect(source, &opts, &mut sink()),
@@ -298,6 +315,87 @@ fn run(
             return;
         }
     };
+    after(d, share, blob, again, &opts, state)
+}
+
+/// Whether `source` is read in one pass (left at its start).
+fn one_pass(source: &mut Box<dyn Source>) -> bool {
+    use std::io::SeekFrom;
+    let mut head = [0u8; 512];
+    let mut got = 0;
+    let read = (|| {
+        source.seek(SeekFrom::Start(0))?;
+        while got < head.len() {
+            match source.read(&mut head[got..])? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        source.seek(SeekFrom::Start(0))
+    })();
+    read.is_ok() && reads_in_one_pass(&head[..got])
+}
+
+/// Reads a compressed archive in one pass, handing its layer members to
+/// the second worker through `near`, asynchronously (the walk waits for
+/// the second when it is too far behind).
+fn relayed(
+    mut source: Box<dyn Source>,
+    near: relay::Near,
+    share: Option<Share>,
+    blob: Option<Blob>,
+    again: impl FnOnce() -> std::io::Result<Box<dyn Source>> + 'static,
+    opts: Options,
+    state: &Shared,
+) {
+    let t = profile::on().then(profile::now);
+    let size = source.seek(std::io::SeekFrom::End(0)).ok();
+    let rewound = source.seek(std::io::SeekFrom::Start(0));
+    let started = rewound
+        .map_err(|source| crate::Error::Read { offset: 0, source })
+        .and_then(|_| OnePass::start(source, size, &opts, &mut sink()));
+    let pass = match started {
+        Ok(OnePassStart::Walking(pass)) => pass,
+        Ok(OnePassStart::Read(d)) => return after(*d, share, blob, again, &opts, state),
+        Err(e) => {
+            return update(Update::Failed {
+                message: e.to_string(),
+            })
+        }
+    };
+    {
+        let mut s = state.borrow_mut();
+        s.held = Some(Held::Reading {
+            waiting: Vec::new(),
+        });
+        s.heard = Some(near.heard());
+    }
+    let state = state.clone();
+    spawn_local(async move {
+        let result = relay::walk(pass, near, &mut sink()).await;
+        state.borrow_mut().heard = None;
+        if let Some(t) = t {
+            profile::with(|p| p.dissect_ms += profile::now() - t);
+        }
+        match result {
+            Ok(d) => after(d, share, blob, again, &opts, &state),
+            Err(e) => update(Update::Failed {
+                message: e.to_string(),
+            }),
+        }
+    });
+}
+
+/// What follows the first read of the file: a seekable archive's layers
+/// read in batches, then the session (or, for a helper, its share posted).
+fn after(
+    d: Dissection,
+    share: Option<Share>,
+    blob: Option<Blob>,
+    again: impl FnOnce() -> std::io::Result<Box<dyn Source>>,
+    opts: &Options,
+    state: &Shared,
+) {
     let source = match again() {
         Ok(s) => s,
         Err(e) => {
@@ -503,7 +601,15 @@ fn receive(text: &str, blob: Option<Blob>, state: &Shared) {
             }),
             (Command::OpenUrl { url }, _) => open_url(url, state),
             (Command::Gather { blobs }, _) => gather(state, Some(blobs)),
-            (Command::ReadMissing, _) => gather(state, None),
+            (Command::ReadMissing, _) => {
+                // the second worker is gone: the walk stops handing it
+                // members and waiting for it
+                let heard = state.borrow().heard.clone();
+                if let Some(h) = heard {
+                    h.borrow_mut().gone();
+                }
+                gather(state, None)
+            }
             (Command::Compare { image }, Some(blob)) => compare::compare(blob, image, state),
             (Command::Compare { .. }, None) => update(Update::CompareFailed {
                 message: "no file came with the command to compare".into(),
@@ -542,8 +648,17 @@ pub fn start() {
             receive(&text, None, &state);
             return;
         }
-        // {command, blob}: a file to open
         let get = |k: &str| js_sys::Reflect::get(&data, &k.into()).ok();
+        // {relay, first}: this worker's end of the port between the first
+        // two workers, for reading a compressed archive together
+        if let Some(port) = get("relay").and_then(|p| p.dyn_into::<web_sys::MessagePort>().ok()) {
+            match get("first").and_then(|f| f.as_bool()) {
+                Some(true) => state.borrow_mut().near = Some(relay::Near::new(port)),
+                _ => relay::serve(port),
+            }
+            return;
+        }
+        // {command, blob}: a file to open
         let text = get("command").and_then(|c| c.as_string());
         let blob = get("blob").and_then(|b| b.dyn_into::<Blob>().ok());
         if let (Some(text), Some(blob)) = (text, blob) {

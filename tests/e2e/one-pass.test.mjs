@@ -73,3 +73,40 @@ test('one-pass archive: layers drawn as they are read, the image when manifest.j
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Two workers read a one-pass archive together: the first inflates and
+// walks it, handing each layer member to the second, which hashes and
+// walks it. The profile says how many bytes went across; the facts are
+// the same as one worker's.
+test('one-pass archive, two workers: layer members handed to the second, the same facts', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layercake-onepass-'));
+  const file = await writeManifestLast(path.join(dir, 'manifest-last.tar.gz'));
+  const seen = {};
+  for (const workers of [1, 2]) {
+    const { page, close } = await h.newPage(ctx.browser);
+    try {
+      await h.openApp(page, ctx.server, `/?workers=${workers}&profile=1`);
+      await h.chooseFile(page, file);
+      assert.equal(await h.waitSettled(page, 120_000), 'done');
+      await page.waitForSelector('#layercake[data-profile]', { timeout: 10_000 });
+      const prof = JSON.parse(await page.getAttribute('#layercake', 'data-profile'));
+      const relayed = prof.workers.find((w) => w.worker === 0)?.relayed_mb ?? 0;
+      if (workers === 1) assert.equal(relayed, 0, 'one worker hands nothing on');
+      else assert.ok(relayed > 0.07, `the three layers went to the second worker: ${relayed} MB`);
+      const bands = await page.locator('g.band[data-layer]').count();
+      await h.showTab(page, 'verify');
+      seen[workers] = {
+        tags: await h.text(page, '#image-tags'),
+        bands,
+        verify: await h.text(page, 'main#view-verify'),
+      };
+    } finally {
+      await close();
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(seen[2].tags, 'onepass/last:1');
+  assert.equal(seen[2].bands, 3);
+  assert.deepEqual(seen[2], seen[1]);
+  assert.match(seen[2].verify, /verified/i);
+});

@@ -101,16 +101,17 @@ fn a_one_pass_reads_members_are_kept_as_they_come_within_a_bound() {
     let mut s = open(Rc::default());
     let facts = crate::layer::LayerFacts::empty();
     for i in 0..crate::page::ARRIVING_SHOWN + 5 {
-        s = reduce(
-            s,
-            Action::Update(
-                Update::MemberRead {
-                    path: format!("{i}/layer.tar"),
-                    facts: facts.clone(),
-                },
-                1.0,
-            ),
-        );
+        let update = Update::MemberRead {
+            path: format!("{i}/layer.tar"),
+            facts: facts.clone(),
+        };
+        // the walking worker reads some members, the one it hands members
+        // to reads the others
+        let action = match i % 2 {
+            0 => Action::Update(update, 1.0),
+            _ => Action::Helper(1, update),
+        };
+        s = reduce(s, action);
     }
     assert_eq!(s.arriving.len(), crate::page::ARRIVING_SHOWN);
     assert_eq!(s.arriving[1].0, "1/layer.tar", "in the order read");

@@ -79,7 +79,7 @@ fn progress(side: &'static str, total: Option<u64>) -> impl FnMut(Event<'_>) {
 /// Answers a query about the comparison.
 pub(super) fn answer(query: &Query, state: &Shared) -> Answer {
     let mut guard = state.borrow_mut();
-    let WorkerState { held, against } = &mut *guard;
+    let WorkerState { held, against, .. } = &mut *guard;
     let (Some(Held::Open { session, source }), Some(c)) = (held.as_mut(), against.as_mut()) else {
         return Answer::Error {
             message: "nothing is compared yet".into(),

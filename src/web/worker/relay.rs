@@ -1,0 +1,274 @@
+//! Two workers reading one compressed archive (a whole-archive gzip or
+//! zstd file, read in one pass): the first inflates it and walks the outer
+//! archive ([`OnePass`]), handing each layer member on, piece by piece,
+//! through a `MessagePort` ([`Near`]) to the second, which hashes and walks
+//! it ([`serve`], a [`RelayReader`]) and sends its facts back. Inflating
+//! and hashing then run side by side, on two cores.
+//!
+//! On the port, each message is a plain object:
+//! - first to second: `{start: path}`, then `{piece: ArrayBuffer}` (each
+//!   transferred, never copied) as often as it takes, then `{end: null}`,
+//!   or `{end: "why"}` when reading the member failed;
+//! - second to first: `{read: n}` once it has read a piece of `n` bytes,
+//!   and `{member: text}` once a member is read, `text` being a
+//!   [`RelayedMember`] as JSON.
+//!
+//! The first never has more than [`MAX_RELAYED_UNREAD_BYTES`] handed on
+//! and unread: past that it waits for the second.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, MessagePort};
+
+use crate::limits::MAX_RELAYED_UNREAD_BYTES;
+use crate::message::{RelayedMember, Update};
+use crate::web::profile;
+use crate::{Dissection, Error, OnePass, Relay, RelayReader, Sink, Stage};
+
+/// What the first worker knows of the second.
+#[derive(Default)]
+pub struct Heard {
+    /// Bytes handed on.
+    posted: u64,
+    /// Bytes the second has read.
+    read: u64,
+    /// Members the second has read, not yet added to the walk.
+    members: Vec<RelayedMember>,
+    /// The second is gone (it crashed or failed): nothing more is handed
+    /// on, and nothing more will come back.
+    gone: bool,
+    /// Wakes the walk waiting for the second.
+    wake: Option<js_sys::Function>,
+}
+
+impl Heard {
+    /// The second worker is gone: wake the walk, which stops waiting.
+    pub fn gone(&mut self) {
+        self.gone = true;
+        self.woken();
+    }
+
+    fn woken(&mut self) {
+        if let Some(f) = self.wake.take() {
+            let _ = f.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// The first worker's end of the port, as the walk's [`Relay`].
+pub struct Near {
+    port: MessagePort,
+    heard: Rc<RefCell<Heard>>,
+    _onmessage: Closure<dyn FnMut(MessageEvent)>,
+}
+
+fn object(key: &str, value: &JsValue) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &key.into(), value);
+    o
+}
+
+fn get(data: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(data, &key.into())
+        .ok()
+        .filter(|v| !v.is_undefined())
+}
+
+impl Near {
+    /// Listens on `port` for what the second worker says.
+    pub fn new(port: MessagePort) -> Near {
+        let heard: Rc<RefCell<Heard>> = Rc::default();
+        let h = heard.clone();
+        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let data = e.data();
+            let mut h = h.borrow_mut();
+            if let Some(n) = get(&data, "read").and_then(|v| v.as_f64()) {
+                h.read += n as u64;
+            }
+            if let Some(text) = get(&data, "member").and_then(|v| v.as_string()) {
+                match serde_json::from_str::<RelayedMember>(&text) {
+                    Ok(m) => h.members.push(m),
+                    Err(e) => web_sys::console::error_1(
+                        &format!("layercake: a bad relayed member: {e}").into(),
+                    ),
+                }
+            }
+            h.woken();
+        });
+        port.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        Near {
+            port,
+            heard,
+            _onmessage: onmessage,
+        }
+    }
+
+    /// What the first worker knows of the second (the page says when the
+    /// second is gone).
+    pub fn heard(&self) -> Rc<RefCell<Heard>> {
+        self.heard.clone()
+    }
+
+    fn send(&self, message: &js_sys::Object, transfer: Option<&JsValue>) {
+        let sent = match transfer {
+            Some(t) => self
+                .port
+                .post_message_with_transferable(message, &js_sys::Array::of1(t)),
+            None => self.port.post_message(message),
+        };
+        if let Err(e) = sent {
+            web_sys::console::error_1(&e);
+            self.heard.borrow_mut().gone = true;
+        }
+    }
+
+    /// Waits for the second worker to say something (or to be gone).
+    async fn news(&self) {
+        let heard = self.heard.clone();
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            heard.borrow_mut().wake = Some(resolve);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    /// Whether the second has more than the budget handed on and unread.
+    fn behind(&self) -> bool {
+        let h = self.heard.borrow();
+        !h.gone && h.posted.saturating_sub(h.read) > MAX_RELAYED_UNREAD_BYTES
+    }
+}
+
+impl Relay for Near {
+    fn offer(&mut self, path: &str, _size: u64) -> bool {
+        if self.heard.borrow().gone {
+            return false;
+        }
+        self.send(&object("start", &path.into()), None);
+        true
+    }
+
+    fn piece(&mut self, bytes: &[u8]) {
+        if self.heard.borrow().gone {
+            return;
+        }
+        let arr = js_sys::Uint8Array::new_with_length(bytes.len() as u32);
+        arr.copy_from(bytes);
+        let buf = arr.buffer();
+        self.send(&object("piece", &buf), Some(&buf));
+        self.heard.borrow_mut().posted += bytes.len() as u64;
+    }
+
+    fn end(&mut self, error: Option<&std::io::Error>) {
+        let why = error.map_or(JsValue::NULL, |e| e.to_string().into());
+        self.send(&object("end", &why), None);
+    }
+}
+
+/// A macrotask's pause, so that messages waiting for this worker are
+/// handled.
+async fn pause() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Walks `pass` to its end, handing layer members to the second worker
+/// through `near` (waiting whenever it is too far behind), then waits for
+/// the members handed on and finishes the read. If the second is gone, the
+/// first reads the rest itself, and members that never came back are
+/// reported unread.
+pub async fn walk(
+    mut pass: Box<OnePass<'static>>,
+    mut near: Near,
+    sink: &mut dyn Sink,
+) -> Result<Dissection, Error> {
+    let mut waited = 0.0;
+    let add = |pass: &mut OnePass<'static>, near: &Near| {
+        let members = std::mem::take(&mut near.heard.borrow_mut().members);
+        for m in members {
+            pass.complete(m.member, m.facts, m.entries);
+        }
+    };
+    loop {
+        let stage = pass.step(sink, &mut near);
+        add(&mut pass, &near);
+        match stage {
+            Stage::Ended => break,
+            Stage::Between => pause().await,
+            Stage::Relaying => {
+                while near.behind() {
+                    let t = profile::on().then(profile::now);
+                    near.news().await;
+                    if let Some(t) = t {
+                        waited += profile::now() - t;
+                    }
+                }
+            }
+        }
+    }
+    while pass.awaited() > 0 && !near.heard.borrow().gone {
+        let t = profile::on().then(profile::now);
+        near.news().await;
+        if let Some(t) = t {
+            waited += profile::now() - t;
+        }
+        add(&mut pass, &near);
+    }
+    profile::with(|p| {
+        p.relay_wait_ms += waited;
+        p.relayed_bytes += near.heard.borrow().posted;
+    });
+    pass.finish(sink)
+}
+
+/// The second worker's end: reads the members handed on through `port`,
+/// says what it has read, and posts each member's facts back (and to the
+/// page, which draws each layer as it is read). Runs for as long as the
+/// worker lives.
+pub fn serve(port: MessagePort) {
+    let reader = Rc::new(RefCell::new(RelayReader::default()));
+    let path: Rc<RefCell<String>> = Rc::default();
+    let mut bytes: Vec<u8> = Vec::new();
+    let reply = port.clone();
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let data = e.data();
+        if let Some(p) = get(&data, "start").and_then(|v| v.as_string()) {
+            *path.borrow_mut() = p;
+        } else if let Some(buf) = get(&data, "piece") {
+            let arr = js_sys::Uint8Array::new(&buf);
+            bytes.resize(arr.length() as usize, 0);
+            arr.copy_to(&mut bytes);
+            profile::time(|p| &mut p.analyze_ms, || reader.borrow_mut().piece(&bytes));
+            let _ = reply.post_message(&object("read", &(bytes.len() as f64).into()));
+        } else if let Some(end) = get(&data, "end") {
+            let why = end.as_string();
+            let (member, facts, entries) = reader.borrow_mut().end(why.as_deref());
+            profile::with(|p| p.layers += 1);
+            super::update(Update::MemberRead {
+                path: path.borrow().clone(),
+                facts: facts.clone(),
+            });
+            let text = serde_json::to_string(&RelayedMember {
+                member,
+                facts,
+                entries,
+            });
+            match text {
+                Ok(text) => {
+                    let _ = reply.post_message(&object("member", &text.into()));
+                }
+                Err(e) => web_sys::console::error_1(
+                    &format!("layercake: cannot encode a relayed member: {e}").into(),
+                ),
+            }
+        }
+    });
+    port.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+}
