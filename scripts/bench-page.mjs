@@ -85,9 +85,22 @@ const pageRun = async (origin, file, query = '') => {
   });
   await page.addInitScript(() => {
     window.__longest = 0;
+    window.__since = Infinity;
+    // the moment (epoch ms, the clock Date.now() reads here too) the page
+    // says done, seen at once rather than when a poll next looks
+    window.__doneAt = 0;
+    new MutationObserver(() => {
+      const el = document.getElementById('layercake');
+      const st = el && el.getAttribute('data-state');
+      if (!window.__doneAt && (st === 'done' || st === 'error')) window.__doneAt = Date.now();
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
     try {
       new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+        // a task of loading the page may be reported late: count only
+        // those that began once the file was set
+        for (const e of l.getEntries()) {
+          if (e.startTime >= window.__since) window.__longest = Math.max(window.__longest, e.duration);
+        }
       }).observe({ type: 'longtask', buffered: true });
     } catch { /* no longtask timing here */ }
   });
@@ -95,18 +108,20 @@ const pageRun = async (origin, file, query = '') => {
   await page.waitForSelector('#file-input', { state: 'attached' });
   await page.waitForTimeout(1500);
   // only the tasks of reading the file count, not loading the page
-  await page.evaluate(() => { window.__longest = 0; });
+  await page.evaluate(() => { window.__longest = 0; window.__since = performance.now(); });
   const t0 = Date.now();
   await page.setInputFiles('#file-input', file);
   await page.waitForSelector('#image-tags', { timeout: 600000 });
   const t1 = Date.now();
   await page.waitForSelector('#layercake[data-state="done"], #layercake[data-state="error"]', { timeout: 600000 });
   const t2 = Date.now();
+  const doneAt = await page.evaluate(() => window.__doneAt);
   const state = await page.getAttribute('#layercake', 'data-state');
   if (state !== 'done') throw new Error(`page ended in state ${state} on ${file}`);
   const r = {
     first: t1 - t0,
     done: t2 - t0,
+    doneAt: doneAt - t0,
     inFirst: Number(await page.getAttribute('#layercake', 'data-first-image-ms')),
     inDone: Number(await page.getAttribute('#layercake', 'data-done-ms')),
   };
@@ -143,7 +158,9 @@ for (const file of files) {
       `, first render ${median(rs.map((r) => r.first))} ms (page clock ${median(rs.map((r) => r.inFirst))} ms)`);
     console.log(`  ${name}: ratios page/sha256sum ${(p / s).toFixed(2)}, page/cli ${(p / c).toFixed(2)}` +
       `; longest main-thread task ${Math.max(...rs.map((r) => r.longest)).toFixed(0)} ms; worker wasm memory (MiB) ${rs[rs.length - 1].memory.join(', ') || 'not reported'}`);
-    console.log(`  ${name}: each run, done (s): ${rs.map((r) => (r.done / 1000).toFixed(2)).join(', ')}; sha256sum (s): ${sha_ms.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
+    const at = median(rs.map((r) => r.doneAt));
+    console.log(`  ${name}: file set -> done as the page marks it (no polling lag) ${(at / 1000).toFixed(2)} s: page/sha256sum ${(at / s).toFixed(2)}, page/cli ${(at / c).toFixed(2)}`);
+    console.log(`  ${name}: each run, done (s): ${rs.map((r) => (r.done / 1000).toFixed(2)).join(', ')}; as marked: ${rs.map((r) => (r.doneAt / 1000).toFixed(2)).join(', ')}; sha256sum (s): ${sha_ms.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
   });
   if (process.env.PROFILE === '1') {
     const { profile } = await pageRun(servers[0].origin, file, '?profile=1');

@@ -17,7 +17,7 @@ use crate::message::{gather_text, Answer, Command, Query, SharedBlob, ToPage, To
 use crate::session::Session;
 use crate::sha256x4::LANES;
 use crate::share::Share;
-use crate::web::blob_reader::{blob_reader, probe, Probe, CHUNK};
+use crate::web::blob_reader::{blob_reader, probe, Probe};
 use crate::web::profile;
 use crate::{
     dissect, reads_in_one_pass, Batch, Dissection, Event, OnePass, OnePassStart, Options, Outcome,
@@ -137,8 +137,11 @@ fn forward_now(blobs: Vec<SharedBlob>) {
 }
 
 /// Pieces each lane has in flight ahead of the one it hashes (each up to
-/// [`CHUNK`] bytes, in the browser's memory until taken).
-const READ_AHEAD: usize = 3;
+/// [`PIECE`] bytes, in the browser's memory until taken).
+const READ_AHEAD: usize = 2;
+
+/// Bytes of a layer blob read at once, per lane.
+const PIECE: usize = 6 << 20;
 
 /// A piece of the file being read asynchronously (`Blob.arrayBuffer()`).
 struct Reading {
@@ -188,7 +191,7 @@ async fn read_layers(
 ) {
     let mine = d.share_blobs(share);
     let total = d.report.archive.size;
-    let mut batch = Batch::new(d, &mine, CHUNK, total, Options::default().progress_step);
+    let mut batch = Batch::new(d, &mine, PIECE, total, Options::default().progress_step);
     let mut bufs: [Vec<u8>; LANES] = Default::default();
     let mut declined = Vec::new();
     let mut events = batch_sink();
@@ -220,7 +223,7 @@ async fn read_layers(
                 if at >= w.blob_end {
                     break;
                 }
-                let end = (at + CHUNK as u64).min(w.blob_end);
+                let end = (at + PIECE as u64).min(w.blob_end);
                 if !ahead.iter().any(|r| r.start == at) {
                     if let Ok(r) = start_read(blob, at, end) {
                         ahead.push(r);
