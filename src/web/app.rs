@@ -212,13 +212,8 @@ pub fn app() -> Html {
         let open = h.open.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
-            let file = e
-                .data_transfer()
-                .and_then(|dt| dt.files())
-                .and_then(|f| f.get(0));
-            if let Some(f) = file {
-                let name = f.name();
-                open.emit((f.into(), name));
+            if let Some(file) = dropped_file(&e) {
+                open.emit(file);
             }
         })
     };
@@ -331,4 +326,14 @@ pub fn app() -> Html {
 pub fn start() {
     crate::web::show_panics();
     yew::Renderer::<App>::new().render();
+}
+
+/// The first file a drop brings, and its name.
+pub(crate) fn dropped_file(e: &DragEvent) -> Option<(web_sys::Blob, String)> {
+    let f = e
+        .data_transfer()
+        .and_then(|dt| dt.files())
+        .and_then(|f| f.get(0))?;
+    let name = f.name();
+    Some((f.into(), name))
 }

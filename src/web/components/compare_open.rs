@@ -25,13 +25,8 @@ pub fn compare_open(p: &CompareOpenProps) -> Html {
             // the page's own drop zone would open it as the first file
             e.prevent_default();
             e.stop_propagation();
-            let file = e
-                .data_transfer()
-                .and_then(|dt| dt.files())
-                .and_then(|f| f.get(0));
-            if let Some(f) = file {
-                let name = f.name();
-                open.emit((f.into(), name));
+            if let Some(file) = crate::web::app::dropped_file(&e) {
+                open.emit(file);
             }
         })
     };
