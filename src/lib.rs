@@ -45,6 +45,7 @@ pub mod packages;
 mod pattern;
 mod problem;
 pub mod reference;
+mod relay;
 mod report;
 mod report_file;
 pub mod sha256x4;
@@ -66,6 +67,7 @@ pub use entry::{Entry, Kind};
 pub use layer::{analyze, analyze_with, Counts, Expect, Feed, LayerFacts};
 pub use pattern::Pattern;
 pub use problem::{Code, Error, Location, Problem, Severity};
+pub use relay::{NoRelay, Relay, RelayReader};
 pub use report::{
     human, percent, AbsentPlatform, ArchiveInfo, Document, FileStats, Format, Image, Layer,
     Platform, Report,
@@ -77,9 +79,7 @@ pub use report_file::{
 pub use sha256x4::Sha256x4;
 pub use share::Share;
 pub use source::{Chunked, Ranges};
-pub use stream::{
-    dissect_stream, NoRelay, OnePass, OnePassStart, Relay, RelayReader, Stage, RELAY_PIECE,
-};
+pub use stream::{dissect_stream, OnePass, OnePassStart, Stage, RELAY_PIECE};
 pub use tree::{write_layer_listing, write_line, Change, Node, Removal, Tree, Waste};
 pub use whiteout::Whiteout;
 
