@@ -263,10 +263,16 @@ impl Pool {
 
     /// Reads the archive at `url` with one worker.
     pub fn open_url(&self, url: String) {
-        match self.spawn(1) {
+        // the first worker reads the URL; a second, if there is a core for
+        // it, takes the layer members of a compressed archive from it
+        let n = worker_count().min(2);
+        match self.spawn(n) {
             Ok(()) => {
                 let mut p = self.inner.borrow_mut();
                 p.used = true;
+                if n > 1 {
+                    p.connect_first_two();
+                }
                 p.command(0, Command::OpenUrl { url });
             }
             Err(e) => self.dispatch.emit(Action::Failed(e)),

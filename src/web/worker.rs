@@ -297,10 +297,11 @@ fn run(
         read_layers: blob.is_none(),
         ..Options::default()
     };
-    // the first of several workers reading a compressed archive hands its
-    // layer members to the second
+    // the first of several workers reading a compressed archive (or the
+    // one reading a URL or a download) hands its layer members to the
+    // second
     let near = state.borrow_mut().near.take();
-    if let Some(near) = near.filter(|_| share.is_some_and(|s| s.index == 0)) {
+    if let Some(near) = near.filter(|_| share.is_none_or(|s| s.index == 0)) {
         if one_pass(&mut source) {
             return relayed(source, near, share, blob, again, opts, state);
         }

@@ -51,12 +51,21 @@ for (const range of [true, false]) {
         const p = await h.newPage(browser);
         try {
           const before = server.log.length;
-          await p.page.goto(`${server.origin}/index.html?src=${encodeURIComponent(url)}`);
+          await p.page.goto(`${server.origin}/index.html?profile=1&src=${encodeURIComponent(url)}`);
           const state = await h.waitFinal(p.page);
           assert.equal(state, 'done', `${file}: data-state (failure: ${await h.text(p.page, '.failure')})`);
           assert.equal(await p.page.$('.bug'), null, `${file}: no panic banner`);
           await checkHeader(p.page, file, exp);
           if (exp.facts.diff_ids_match) assert.match(await h.text(p.page, '#verified'), /✓/, `${file}: #verified`);
+          if (file.endsWith('.tar.gz')) {
+            // read in one pass: the worker reading the URL hands the layer
+            // members to a second worker, where there is a core for it
+            await p.page.waitForSelector('#layercake[data-profile]', { timeout: 10_000 });
+            const prof = JSON.parse(await p.page.getAttribute('#layercake', 'data-profile'));
+            const cores = await p.page.evaluate(() => navigator.hardwareConcurrency);
+            const relayed = prof.workers.find((w) => w.worker === 0)?.relayed_mb ?? 0;
+            if (cores > 1) assert.ok(relayed > 0, `${file}: layer members handed to the second worker (${relayed} MB)`);
+          }
 
           // HEAD requests (the worker asks whether ranges are served) carry no body
           const hits = server.log.slice(before)
