@@ -88,6 +88,7 @@ pub mod sample;
 
 pub mod message;
 pub mod page;
+pub mod query;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]
