@@ -1,7 +1,11 @@
 //! The workers' answers as the page keeps them: pages of rows, search
-//! results, an opened file, the space view.
+//! results, an opened file, the space view; and how an answer is folded
+//! into the state that asked for it.
 
 use std::rc::Rc;
+
+use super::{Changes, State};
+use crate::query::{Answer, Query};
 
 use crate::listing::Row;
 use crate::report::FileStats;
@@ -78,4 +82,122 @@ pub struct Space {
     pub waste: Vec<Waste>,
     /// The image's paths, bytes and efficiency.
     pub stats: FileStats,
+}
+
+impl State {
+    /// Changes the file shown, if it is `path`.
+    fn opened(&mut self, path: &str, change: impl FnOnce(&mut Opened)) {
+        if let Some(o) = self.opened.as_mut().filter(|o| o.path == path) {
+            change(Rc::make_mut(o));
+        }
+    }
+
+    /// Folds an answer into what it answers. An answer to a question no
+    /// longer asked (another sort, another search) is dropped.
+    pub(super) fn answer(&mut self, id: u32, answer: Answer) {
+        let last = !matches!(answer, Answer::Progress { .. } | Answer::Chunk { .. });
+        let query = if last {
+            Rc::make_mut(&mut self.pending).remove(&id)
+        } else {
+            self.pending.get(&id).cloned()
+        };
+        let Some(query) = query else { return };
+        match (query, answer) {
+            (
+                Query::List {
+                    view,
+                    dir,
+                    sort,
+                    marks,
+                    ..
+                },
+                Answer::Rows { rows, total },
+            ) if sort == self.sort && marks == self.marks => {
+                let page = Rc::new(RowsPage { rows, total });
+                Rc::make_mut(&mut self.listings).insert((view, dir), page);
+            }
+            (
+                Query::Search {
+                    view, query, marks, ..
+                },
+                Answer::Found { rows, total },
+            ) if view == self.view() && query == self.query && marks == self.marks => {
+                let page = RowsPage { rows, total };
+                self.search = Some(Rc::new(Found { query, page }));
+            }
+            (
+                Query::Space { image, .. },
+                Answer::Space {
+                    largest,
+                    waste,
+                    stats,
+                },
+            ) => {
+                let space = Rc::new(Space {
+                    largest,
+                    waste,
+                    stats,
+                });
+                Rc::make_mut(&mut self.space).insert(image, space);
+            }
+            (Query::Attestations { image }, Answer::Attestations { said }) => {
+                Rc::make_mut(&mut self.attestations).insert(image, Rc::new(said));
+            }
+            (Query::Packages { image }, Answer::Packages { list }) => {
+                Rc::make_mut(&mut self.packages).insert(image, Rc::new(list));
+            }
+            (Query::Changes { filter, search, .. }, Answer::Changes { rows, total }) => self
+                .comparing(|c| {
+                    c.changes = Some(Rc::new(Changes {
+                        filter,
+                        search,
+                        rows,
+                        total,
+                    }))
+                }),
+            (Query::PackageChanges, Answer::PackageChanges { changes }) => {
+                self.comparing(|c| c.packages = Some(Rc::new(changes)))
+            }
+            (Query::Read { path, .. }, Answer::Contents { size, bytes }) => {
+                self.opened(&path, |o| {
+                    o.size = size;
+                    o.bytes = Some(Rc::new(bytes));
+                    o.progress = None;
+                });
+            }
+            (
+                Query::Read { path, .. } | Query::Download { path, .. },
+                Answer::Progress { done, total },
+            ) => self.opened(&path, |o| o.progress = Some((done, total))),
+            (Query::SaveReport { .. }, Answer::Downloaded { .. }) => self.save_report = None,
+            (Query::SaveReport { .. }, Answer::Error { message }) => {
+                self.save_report = None;
+                self.save_report_error = Some(message);
+            }
+            (
+                Query::Read { path, .. } | Query::Download { path, .. },
+                Answer::NotInReport { .. },
+            ) => self.opened(&path, |o| {
+                o.not_in_report = true;
+                o.downloading = None;
+                o.progress = None;
+            }),
+            (Query::Download { path, .. }, Answer::Downloaded { .. }) => {
+                self.opened(&path, |o| o.downloading = None)
+            }
+            (Query::Download { path, .. }, Answer::Error { message }) => self.opened(&path, |o| {
+                o.downloading = None;
+                o.download_error = Some(message);
+            }),
+            (Query::Read { path, .. }, Answer::Error { message }) => self.opened(&path, |o| {
+                if o.bytes.is_none() {
+                    o.error = Some(message);
+                    o.progress = None;
+                }
+            }),
+            // a listing, search or space that failed is not asked again
+            (query, Answer::Error { .. }) => Rc::make_mut(&mut self.refused).push(query),
+            _ => {}
+        }
+    }
 }
