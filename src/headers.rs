@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use crate::entry::Kind;
 use crate::limits::{limit, MAX_HEADER_RECORD_BYTES, MAX_PATH_BYTES, MAX_PATH_COMPONENTS};
+use crate::pax::{parse_int, Records};
 use crate::problem::{Location, Problem};
 use crate::source::Advance;
 
@@ -53,53 +54,6 @@ pub struct Header {
     /// Whether the path or link target reached a limit; such a member is
     /// reported, and callers keep its counts but not its name.
     pub over_limit: bool,
-}
-
-/// The PAX keys the core uses; other keys are read past.
-const PAX_KEYS: [&[u8]; 6] = [b"path", b"linkpath", b"size", b"uid", b"gid", b"mtime"];
-
-#[derive(Default, Clone)]
-struct Records {
-    values: Vec<(&'static [u8], Vec<u8>)>,
-    any: bool,
-}
-
-impl Records {
-    fn set(&mut self, key: &[u8], value: &[u8]) {
-        self.any = true;
-        let Some(k) = PAX_KEYS.iter().find(|k| **k == key) else {
-            return;
-        };
-        match self.values.iter_mut().find(|(kk, _)| kk == k) {
-            Some((_, v)) => *v = value.to_vec(),
-            None => self.values.push((k, value.to_vec())),
-        }
-    }
-
-    fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        self.values
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_slice())
-    }
-
-    fn parse(&mut self, data: &[u8]) {
-        for ext in tar::PaxExtensions::new(data).flatten() {
-            self.set(ext.key_bytes(), ext.value_bytes());
-        }
-    }
-}
-
-/// Parses a PAX number such as "3000000" or "-315619200.25", flooring
-/// fractions (so -1.5 is -2, one and a half seconds before the epoch).
-fn parse_int(v: &[u8]) -> Option<i64> {
-    let s = std::str::from_utf8(v).ok()?;
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    let n: i64 = whole.parse().ok()?;
-    if whole.starts_with('-') && frac.bytes().any(|b| b != b'0') {
-        return n.checked_sub(1);
-    }
-    Some(n)
 }
 
 fn invalid(msg: String) -> io::Error {
@@ -553,14 +507,5 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].code, "limit");
         assert!(problems[0].message.contains("MAX_HEADER_RECORD_BYTES"));
-    }
-
-    #[test]
-    fn floors_negative_fractions() {
-        assert_eq!(parse_int(b"-1.5"), Some(-2));
-        assert_eq!(parse_int(b"-315619200.25"), Some(-315619201));
-        assert_eq!(parse_int(b"3000000"), Some(3000000));
-        assert_eq!(parse_int(b"1.0"), Some(1));
-        assert_eq!(parse_int(b"x"), None);
     }
 }

@@ -43,6 +43,7 @@ pub mod media_type;
 mod oci;
 pub mod packages;
 mod pattern;
+mod pax;
 mod problem;
 pub mod reference;
 mod relay;
