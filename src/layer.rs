@@ -444,15 +444,7 @@ impl Feed {
     /// or the whole blob); `None` when the blob is not an uncompressed tar
     /// layer hashed with sha256, which [`analyze`] reads instead.
     pub fn new(expect: &Expect, head: &[u8]) -> Option<Feed> {
-        let layer = expect
-            .media_type
-            .as_deref()
-            .is_none_or(media_type::is_layer);
-        let sha256 = expect
-            .digest
-            .as_ref()
-            .is_none_or(|d| d.algorithm() == Algorithm::Sha256);
-        if !(layer && sha256 && head.len() >= 512 && sniff(head) == Sniffed::Tar) {
+        if !Feed::takes(expect, head) {
             return None;
         }
         let mut facts = LayerFacts::empty();
@@ -467,6 +459,21 @@ impl Feed {
             facts,
             entries: Vec::new(),
         })
+    }
+
+    /// Whether a blob whose first bytes are `head` is one a feed reads: an
+    /// uncompressed tar layer hashed with sha256 ([`Feed::new`] gives
+    /// `Some` exactly then).
+    pub fn takes(expect: &Expect, head: &[u8]) -> bool {
+        let layer = expect
+            .media_type
+            .as_deref()
+            .is_none_or(media_type::is_layer);
+        let sha256 = expect
+            .digest
+            .as_ref()
+            .is_none_or(|d| d.algorithm() == Algorithm::Sha256);
+        layer && sha256 && head.len() >= 512 && sniff(head) == Sniffed::Tar
     }
 
     /// Walks the next piece of the blob.

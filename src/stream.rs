@@ -305,9 +305,8 @@ impl<'a> OnePass<'a> {
             self.last_reader.insert(path, Reader::Here);
             return Ok(Stage::Between);
         }
-        let feedable = !looks_json
-            && !self.opts.content_digests
-            && Feed::new(&Expect::default(), &head).is_some();
+        let feedable =
+            !looks_json && !self.opts.content_digests && Feed::takes(&Expect::default(), &head);
         if feedable {
             // a tar layer: read piece by piece, here or by the relay
             let handing = if relay.offer(&path, m.size) {
