@@ -443,6 +443,13 @@ pub struct Data<'h, R> {
     headers: &'h mut Headers<R>,
 }
 
+impl<R> Data<'_, R> {
+    /// Bytes of the member not yet read (as its header gives its size).
+    pub fn left(&self) -> u64 {
+        self.headers.data_end.saturating_sub(self.headers.pos)
+    }
+}
+
 impl<R: Advance> Read for Data<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let h = &mut *self.headers;

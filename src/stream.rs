@@ -112,6 +112,8 @@ pub struct OnePass<'a> {
     /// Members handed to the relay, in order, and whether each came back.
     relayed: Vec<(String, bool)>,
     last_reader: HashMap<String, Reader>,
+    /// The piece being handed on; grows to the largest piece read, at
+    /// most [`RELAY_PIECE`].
     piece: Vec<u8>,
     /// Why the walk ended early, if it did.
     walk_error: Option<std::io::Error>,
@@ -237,14 +239,19 @@ impl<'a> OnePass<'a> {
 
     fn try_step(&mut self, sink: &mut dyn Sink, relay: &mut dyn Relay) -> std::io::Result<Stage> {
         if let Some(handing) = &self.handing {
-            self.piece.resize(RELAY_PIECE, 0);
             let mut data = self.headers.data();
+            // no more than the member holds: a walk of many small members
+            // must not clear a whole piece for each
+            let want = data.left().min(RELAY_PIECE as u64) as usize;
+            if self.piece.len() < want {
+                self.piece.resize(want, 0);
+            }
             let mut filled = 0;
             let mut failed = None;
-            while filled < RELAY_PIECE {
+            while filled < want {
                 // in reads no larger than a pull read's, so that a
                 // decoder failing midway has given the same bytes first
-                let to = (filled + layer::READ_BUF).min(RELAY_PIECE);
+                let to = (filled + layer::READ_BUF).min(want);
                 match data.read(&mut self.piece[filled..to]) {
                     Ok(0) => break,
                     Ok(n) => filled += n,
@@ -255,6 +262,7 @@ impl<'a> OnePass<'a> {
                     }
                 }
             }
+            let ended = failed.is_some() || filled < want || data.left() == 0;
             if filled > 0 {
                 let bytes = &self.piece[..filled];
                 match handing {
@@ -263,7 +271,7 @@ impl<'a> OnePass<'a> {
                 }
                 self.progress.inflate(filled as u64, sink);
             }
-            if failed.is_some() || filled < RELAY_PIECE {
+            if ended {
                 // a member cut short by a read error ends with it, and
                 // the walk finds what follows
                 self.end_member(failed.as_ref(), sink, relay);
@@ -362,7 +370,6 @@ impl<'a> OnePass<'a> {
         sink: &mut dyn Sink,
         relay: &mut dyn Relay,
     ) {
-        self.piece = Vec::new();
         match self.handing.take() {
             None => {}
             Some(Handing::Relay) => relay.end(error),
