@@ -1,4 +1,4 @@
-//! Writes the hostile archives of tests/hostile.rs (a)–(f) to a directory,
+//! Writes the hostile archives of tests/hostile.rs (a)–(f) and (m) to a directory,
 //! for `scripts/bench-hostile.sh`:
 //!
 //! ```sh
@@ -15,13 +15,14 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The archives, in the order of the table in tests/hostile.rs.
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 7] = [
     "a-index-dag-40x2.tar",
     "b-index-chain-20000.tar",
     "c-pax-paths-32768-components.tar",
     "d-gzip-4GiB-padding.tar.gz",
     "e-gzip-layer-1GiB-pax.tar",
     "f-manifest-3000x-4MiB-config.tar",
+    "m-gzip-60000-tiny-members.tar.gz",
 ];
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
@@ -51,10 +52,16 @@ fn main() -> io::Result<()> {
                 out.flush()?;
             }
             "e" => write(&dir, name, &build::docker_huge_pax(1 << 30))?,
-            _ => write(
+            "f" => write(
                 &dir,
                 name,
                 &build::docker_many_entries_one_config(3_000, 4 << 20),
+            )?,
+            // gzipped, so that the page reads it in one pass
+            _ => write(
+                &dir,
+                name,
+                &build::gzip(&build::docker_many_tiny_members(60_000)),
             )?,
         }
         eprintln!("wrote {}", dir.join(name).display());

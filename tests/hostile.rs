@@ -782,12 +782,7 @@ fn l_a_report_of_millions_of_rows_keeps_max_entries_in_bounded_memory() {
 fn m_one_pass_read_of_60000_tiny_tar_members_finishes_fast() {
     let name = "m_one_pass_read_of_60000_tiny_tar_members_finishes_fast";
     isolated(name, Duration::from_secs(60), || {
-        let layer = Tar::new().file("a", b"x").finish();
-        let mut t = docker_save(&[DockerImage::of(vec![layer.clone()], "tiny:1")]);
-        for i in 0..60_000 {
-            t = t.file(format!("extra/{i}.tar"), &layer);
-        }
-        let archive = t.finish();
+        let archive = docker_many_tiny_members(60_000);
         let d = stream_read(&archive);
         assert_eq!(d.report.images.len(), 1, "{}", show(&problems(&d)));
         assert_eq!(d.report.images[0].tags, ["tiny:1"]);

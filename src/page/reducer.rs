@@ -95,11 +95,37 @@ pub enum Action {
     ChangeSearch(String),
     /// Closes the comparison (the Compare tab then offers to open another).
     CloseCompare,
+    /// These actions, in order: what the workers said within one frame.
+    Batch(Vec<Action>),
+}
+
+impl Action {
+    /// Whether the workers say this often enough (per layer, member,
+    /// problem, or piece read) that it may wait a frame to be dispatched
+    /// with others like it.
+    pub fn is_frequent(&self) -> bool {
+        match self {
+            Action::Helper(..) | Action::Fetched { .. } | Action::Receiving(_) => true,
+            Action::Update(u, _) => matches!(
+                u,
+                Update::MemberRead { .. }
+                    | Update::LayerStarted { .. }
+                    | Update::Progress { .. }
+                    | Update::LayerDone { .. }
+                    | Update::Problem { .. }
+                    | Update::CompareProgress { .. }
+            ),
+            _ => false,
+        }
+    }
 }
 
 /// The reducer: the state after `action`. The old state is left as it
 /// was; what did not change is shared with it.
 pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
+    if let Action::Batch(actions) = action {
+        return actions.into_iter().fold(old, reduce);
+    }
     let mut s = (*old).clone();
     match action {
         Action::Link(p) => {
@@ -237,6 +263,7 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
         Action::ChangeFilter(f) => s.change_filter = f,
         Action::ChangeSearch(q) => s.change_search = q,
         Action::CloseCompare => s.compare = None,
+        Action::Batch(_) => {} // folded above
         Action::SaveFailed(m) => {
             if let Some(o) = &mut s.opened {
                 let o = Rc::make_mut(o);
@@ -380,6 +407,8 @@ impl State {
     fn member_read(&mut self, path: String, facts: LayerFacts) {
         if self.arriving.len() < crate::page::ARRIVING_SHOWN {
             Rc::make_mut(&mut self.arriving).push((path, Rc::new(facts)));
+        } else {
+            self.arriving_more += 1;
         }
     }
 

@@ -276,7 +276,7 @@ pub fn app() -> Html {
         .then(|| html! { <Progress reading={s.reading} on_stop={h.stop.clone()} /> });
     // a one-pass read shows its layers before the manifest comes
     let arriving = (s.phase == Phase::Loading && s.images.is_empty() && !s.arriving.is_empty())
-        .then(|| html! { <main class="view"><Arriving members={s.arriving.clone()} /></main> });
+        .then(|| html! { <main class="view"><Arriving members={s.arriving.clone()} more={s.arriving_more} /></main> });
     let problems = html! {
         <Problems problems={s.problems.clone()} failure={s.failure.clone()} crashed={s.crashed} phase={s.phase} />
     };

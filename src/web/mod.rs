@@ -11,6 +11,7 @@
 #![allow(missing_docs)]
 
 pub mod app;
+pub mod batch;
 pub mod blob_reader;
 pub mod components;
 pub mod download;

@@ -14,6 +14,7 @@ use yew::Callback;
 
 use crate::message::{Answer, Command, Query, ToPage, ToWorker, Update};
 use crate::share::Share;
+use crate::web::batch::Batch;
 use crate::web::download::{self, Saving};
 use crate::web::now;
 use crate::web::profile;
@@ -141,8 +142,9 @@ impl Inner {
 #[derive(Clone)]
 pub struct Pool {
     inner: Rc<RefCell<Inner>>,
-    /// Where what the workers say goes.
-    dispatch: Callback<Action>,
+    /// Where what the workers say goes (the frequent updates a frame at a
+    /// time).
+    dispatch: Batch,
 }
 
 impl PartialEq for Pool {
@@ -218,7 +220,7 @@ impl Pool {
     pub fn new(dispatch: Callback<Action>) -> Pool {
         Pool {
             inner: Rc::default(),
-            dispatch,
+            dispatch: Batch::new(dispatch),
         }
     }
 
@@ -303,6 +305,7 @@ impl Pool {
 
     /// Ends every worker: nothing more is read.
     pub fn stop(&self) {
+        self.dispatch.clear();
         let slots = self.inner.borrow_mut().stop();
         retire(slots);
     }
@@ -450,6 +453,8 @@ impl Pool {
             return;
         }
         web_sys::console::error_1(&format!("layercake: worker {i} crashed: {why}").into());
+        // what it said before it died is shown
+        self.dispatch.flush();
         if i > 0 {
             let mut p = self.inner.borrow_mut();
             p.bury(i);
@@ -469,7 +474,7 @@ impl Pool {
             weak.upgrade()
                 .is_some_and(|p| p.borrow().generation == generation)
         };
-        let result = download::fetch_stream(&url, &self.dispatch, &current).await;
+        let result = download::fetch_stream(&url, self.dispatch.direct(), &current).await;
         if !current() {
             return;
         }
@@ -482,7 +487,7 @@ impl Pool {
     }
 }
 
-fn upgrade(weak: &Weak<RefCell<Inner>>, dispatch: &Callback<Action>) -> Option<Pool> {
+fn upgrade(weak: &Weak<RefCell<Inner>>, dispatch: &Batch) -> Option<Pool> {
     weak.upgrade().map(|inner| Pool {
         inner,
         dispatch: dispatch.clone(),

@@ -746,3 +746,15 @@ pub fn oci_index_chain(depth: usize) -> Vec<u8> {
     let top = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [child]});
     t.file("index.json", &to_json(&top)).finish()
 }
+
+/// A one-image docker-save archive (tag `tiny:1`, one layer of one file)
+/// followed by `n` more members, each the same tiny layer tar: a one-pass
+/// walk hands every one of them on.
+pub fn docker_many_tiny_members(n: usize) -> Vec<u8> {
+    let layer = Tar::new().file("a", b"x").finish();
+    let mut t = docker_save(&[DockerImage::of(vec![layer.clone()], "tiny:1")]);
+    for i in 0..n {
+        t = t.file(format!("extra/{i}.tar"), &layer);
+    }
+    t.finish()
+}

@@ -23,7 +23,9 @@ const tar = (files) => Buffer.concat([...files.flatMap(([n, b]) => member(n, Buf
 async function writeManifestLast(file) {
   const layers = [
     tar([['etc/os-release', 'ID=test\n'], ['bin/sh', 'x'.repeat(5000)]]),
-    tar([['app/main.py', 'print(1)\n'], ['app/data.bin', 'y'.repeat(70000)]]),
+    // 1.5 MiB: large enough to be handed to a second worker (layers under
+    // MIN_RELAYED_MEMBER_BYTES, 1 MiB, are read where they are)
+    tar([['app/main.py', 'print(1)\n'], ['app/data.bin', 'y'.repeat(3 << 19)]]),
     tar([['app/extra.txt', 'z\n']]),
   ];
   const diffIds = layers.map((l) => `sha256:${crypto.createHash('sha256').update(l).digest('hex')}`);
@@ -92,7 +94,7 @@ test('one-pass archive, two workers: layer members handed to the second, the sam
       const prof = JSON.parse(await page.getAttribute('#layercake', 'data-profile'));
       const relayed = prof.workers.find((w) => w.worker === 0)?.relayed_mb ?? 0;
       if (workers === 1) assert.equal(relayed, 0, 'one worker hands nothing on');
-      else assert.ok(relayed > 0.07, `the three layers went to the second worker: ${relayed} MB`);
+      else assert.ok(relayed > 1.5 && relayed < 1.7, `the 1.5 MiB layer, and only it, went to the second worker: ${relayed} MB`);
       const bands = await page.locator('g.band[data-layer]').count();
       await h.showTab(page, 'verify');
       seen[workers] = {

@@ -349,3 +349,66 @@ mod compare;
 /// The views added beside the cake: attestations, packages, reports, a
 /// one-pass read's layers.
 mod views;
+
+#[test]
+fn a_batch_reduces_as_its_actions_one_by_one() {
+    let actions = || {
+        updates()
+            .into_iter()
+            .map(|u| Action::Update(u, 5.0))
+            .collect::<Vec<_>>()
+    };
+    let one_by_one = actions().into_iter().fold(open(Rc::default()), reduce);
+    let batched = reduce(open(Rc::default()), Action::Batch(actions()));
+    assert_eq!(*batched, *one_by_one);
+    assert!(batched.report.is_some(), "the batch held the finish");
+    // in two batches, split anywhere
+    let mut first = actions();
+    let second = first.split_off(first.len() / 2);
+    let twice = reduce(
+        reduce(open(Rc::default()), Action::Batch(first)),
+        Action::Batch(second),
+    );
+    assert_eq!(*twice, *one_by_one);
+}
+
+#[test]
+fn only_updates_said_per_layer_member_or_problem_wait_for_a_batch() {
+    let kinds: Vec<(String, bool)> = updates()
+        .into_iter()
+        .map(|u| {
+            let kind = serde_json::to_value(&u).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            (kind, Action::Update(u, 0.0).is_frequent())
+        })
+        .collect();
+    for (kind, frequent) in &kinds {
+        let want = matches!(
+            kind.as_str(),
+            "member_read" | "layer_started" | "progress" | "layer_done" | "problem"
+        );
+        assert_eq!(*frequent, want, "{kind}");
+    }
+    for kind in ["archive", "image", "finished"] {
+        assert!(
+            kinds.iter().any(|(k, _)| k == kind),
+            "the sample says {kind}"
+        );
+    }
+    let failed = Update::Failed {
+        message: "no".into(),
+    };
+    assert!(!Action::Update(failed, 0.0).is_frequent());
+    assert!(!Action::Stopped.is_frequent());
+    assert!(Action::Helper(
+        1,
+        Update::Progress {
+            read: 1,
+            total: None,
+            inflated: 0
+        }
+    )
+    .is_frequent());
+}

@@ -114,6 +114,7 @@ fn a_one_pass_reads_members_are_kept_as_they_come_within_a_bound() {
         s = reduce(s, action);
     }
     assert_eq!(s.arriving.len(), crate::page::ARRIVING_SHOWN);
+    assert_eq!(s.arriving_more, 5, "the rest are counted");
     assert_eq!(s.arriving[1].0, "1/layer.tar", "in the order read");
 }
 

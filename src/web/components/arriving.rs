@@ -16,6 +16,9 @@ use crate::web::components::human;
 pub struct ArrivingProps {
     /// The members read so far, in the order read: path and facts.
     pub members: Rc<Vec<(String, Rc<LayerFacts>)>>,
+    /// Members read past those drawn.
+    #[prop_or_default]
+    pub more: usize,
 }
 
 #[function_component(Arriving)]
@@ -52,7 +55,10 @@ pub fn arriving(p: &ArrivingProps) -> Html {
     }
     html! {
         <section class="cake arriving" id="arriving" aria-label="Layers read so far">
-            <p>{ format!("{} layers read so far; the manifest that names them has not come yet.", blobs.len()) }</p>
+            <p>{ format!("{} layers read so far; the manifest that names them has not come yet.", blobs.len() + p.more) }</p>
+            if p.more > 0 {
+                <p class="note">{ format!("The first {} are drawn.", blobs.len()) }</p>
+            }
             <svg viewBox={format!("0 0 {W} {y}")} width={W.to_string()} role="list" class="cake-svg">
                 { for bands }
             </svg>

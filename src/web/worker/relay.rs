@@ -29,6 +29,12 @@ use crate::message::{RelayedMember, Update};
 use crate::web::profile;
 use crate::{Dissection, Error, OnePass, Relay, RelayReader, Sink, Stage};
 
+/// The smallest member handed on: three messages and a copy cost about as
+/// much as hashing and walking a few tens of KiB, so a smaller member is
+/// read where it is (an archive may hold [`crate::limits::MAX_MEMBERS`]
+/// tiny ones).
+pub const MIN_RELAYED_MEMBER_BYTES: u64 = 1 << 20;
+
 /// What the first worker knows of the second.
 #[derive(Default)]
 pub struct Heard {
@@ -143,8 +149,8 @@ impl Near {
 }
 
 impl Relay for Near {
-    fn offer(&mut self, path: &str, _size: u64) -> bool {
-        if self.heard.borrow().gone {
+    fn offer(&mut self, path: &str, size: u64) -> bool {
+        if self.heard.borrow().gone || size < MIN_RELAYED_MEMBER_BYTES {
             return false;
         }
         self.send(&object("start", &path.into()), None);
@@ -168,14 +174,26 @@ impl Relay for Near {
     }
 }
 
+/// How long the walk runs between pauses that let this worker's messages
+/// in (the second's answers): a pause per member would cost a task each,
+/// and an archive may hold [`crate::limits::MAX_MEMBERS`] members.
+const SLICE_MS: f64 = 20.0;
+
 /// A macrotask's pause, so that messages waiting for this worker are
-/// handled.
+/// handled: a message to itself through a new `MessageChannel`, which,
+/// unlike a `setTimeout(0)` called again and again, browsers do not clamp
+/// to 4 ms.
 async fn pause() {
+    let Ok(channel) = web_sys::MessageChannel::new() else {
+        return;
+    };
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        channel.port1().set_onmessage(Some(&resolve));
+        let _ = channel.port2().post_message(&JsValue::NULL);
     });
     let _ = JsFuture::from(promise).await;
+    // held until here, so the ports live until the message is delivered
+    channel.port1().close();
 }
 
 /// Walks `pass` to its end, handing layer members to the second worker
@@ -189,6 +207,7 @@ pub async fn walk(
     sink: &mut dyn Sink,
 ) -> Result<Dissection, Error> {
     let mut waited = 0.0;
+    let mut paused_at = profile::now();
     let add = |pass: &mut OnePass<'static>, near: &Near| {
         let members = std::mem::take(&mut near.heard.borrow_mut().members);
         for m in members {
@@ -200,7 +219,12 @@ pub async fn walk(
         add(&mut pass, &near);
         match stage {
             Stage::Ended => break,
-            Stage::Between => pause().await,
+            Stage::Between => {
+                if profile::now() - paused_at > SLICE_MS {
+                    pause().await;
+                    paused_at = profile::now();
+                }
+            }
             Stage::Relaying => {
                 while near.behind() {
                     let t = profile::on().then(profile::now);
