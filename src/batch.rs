@@ -16,7 +16,7 @@
 use std::collections::VecDeque;
 
 use crate::digest::Digest;
-use crate::dissect::{expectation, Dissection, Event, Sink};
+use crate::dissect::{expectations, Dissection, Event, Sink};
 use crate::entry::Entry;
 use crate::layer::{Expect, Feed, LayerFacts};
 use crate::sha256x4::{Sha256x4, LANES};
@@ -97,6 +97,7 @@ impl Batch {
     ) -> Batch {
         let mut declined = Vec::new();
         let mut queue = VecDeque::new();
+        let expect = expectations(&d.report, d.blobs.len());
         for &b in blobs {
             let Some(blob) = d.blobs.get(b) else { continue };
             if blob.size < 512 {
@@ -108,7 +109,7 @@ impl Batch {
                 path: blob.path.clone(),
                 offset: blob.offset,
                 size: blob.size,
-                expect: expectation(&d.report, b),
+                expect: expect[b].clone(),
             });
         }
         // the largest first, so the longest stream starts at once and the

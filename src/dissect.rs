@@ -180,9 +180,24 @@ pub struct Dissection {
     /// Set only for a dissection read from a report file: the file
     /// contents it holds (and its checks are as recorded, not fresh).
     pub recorded: Option<RecordedFiles>,
+    /// Entries kept in all blobs, so that adding a blob's checks
+    /// [`MAX_ENTRIES`](crate::limits::MAX_ENTRIES) without counting them
+    /// all again.
+    pub(crate) kept_entries: usize,
 }
 
 impl Dissection {
+    /// A dissection of these facts and blobs.
+    pub fn new(report: Report, blobs: Vec<Blob>, recorded: Option<RecordedFiles>) -> Dissection {
+        let kept_entries = blobs.iter().map(|b| b.entries.len()).sum();
+        Dissection {
+            report,
+            blobs,
+            recorded,
+            kept_entries,
+        }
+    }
+
     /// The entries of each layer of image `i`, in order (empty for layers
     /// that could not be read).
     pub fn layer_entries(&self, i: usize) -> Vec<&[Entry]> {
@@ -294,11 +309,7 @@ pub fn dissect<R: Read + Seek>(
     // read in one pass, by the first share alone
     if reads_in_one_pass(&head) {
         if opts.share.is_some_and(|s| s.index > 0) {
-            return Ok(Dissection {
-                report: Report::default(),
-                blobs: Vec::new(),
-                recorded: None,
-            });
+            return Ok(Dissection::new(Report::default(), Vec::new(), None));
         }
         return dissect_stream(src, Some(len), opts, sink);
     }
@@ -329,6 +340,7 @@ pub fn dissect<R: Read + Seek>(
     let owners = opts.share.map(|s| (s.index, Share::deal(s.of, &sizes)));
     let mut blobs = Vec::with_capacity(paths.len());
     let mut keep = Keep::new(opts.keep_entries);
+    let mut expects = expectations(&report, paths.len());
     for (b, path) in paths.iter().enumerate() {
         let m = member_at(&index, path);
         let theirs = owners
@@ -350,7 +362,7 @@ pub fn dissect<R: Read + Seek>(
             path,
             size: m.size,
         });
-        let expect = expectation(&report, b);
+        let expect = std::mem::take(&mut expects[b]);
         let counted = Counted {
             inner: &mut src,
             counter: counter.clone(),
@@ -462,29 +474,28 @@ pub(crate) fn close(
     progress.tick(sink, true);
     // blobs left for the caller (a seekable read asked not to read them)
     let deferred = !opts.read_layers && report.archive.seekable;
-    let d = Dissection {
-        report,
-        blobs,
-        recorded: None,
-    };
+    let d = Dissection::new(report, blobs, None);
     if opts.share.is_some() || deferred {
         return Ok(d);
     }
     Ok(d.finish(opts, sink))
 }
 
-/// The digest, size and media type the first user of blob `b` expects.
-pub(crate) fn expectation(report: &Report, b: usize) -> Expect {
-    let layer = report
-        .images
-        .iter()
-        .flat_map(|i| &i.layers)
-        .find(|l| l.blob == Some(b));
-    Expect {
-        digest: layer.and_then(|l| l.digest.clone()),
-        size: layer.and_then(|l| l.size),
-        media_type: layer.and_then(|l| l.media_type.clone()),
+/// The digest, size and media type the first user of each of the `blobs`
+/// blobs expects, in one walk of the layers (a blob at a time would walk
+/// them once per blob: quadratic in an archive of many).
+pub(crate) fn expectations(report: &Report, blobs: usize) -> Vec<Expect> {
+    let mut out = vec![None; blobs];
+    for l in report.images.iter().flat_map(|i| &i.layers) {
+        if let Some(slot) = l.blob.and_then(|b| out.get_mut(b)) {
+            slot.get_or_insert_with(|| Expect {
+                digest: l.digest.clone(),
+                size: l.size,
+                media_type: l.media_type.clone(),
+            });
+        }
     }
+    out.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 pub(crate) fn announce(report: &Report, sink: &mut dyn Sink) {

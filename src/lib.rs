@@ -79,7 +79,7 @@ pub use report_file::{
 };
 pub use sha256x4::Sha256x4;
 pub use share::Share;
-pub use source::{Chunked, Ranges};
+pub use source::{Chunked, Ranges, ReadAt};
 pub use stream::{dissect_stream, OnePass, OnePassStart, Stage, RELAY_PIECE};
 pub use tree::{write_layer_listing, write_line, Change, Node, Removal, Tree, Waste};
 pub use whiteout::Whiteout;

@@ -5,7 +5,7 @@
 
 use std::io::{Read, Seek};
 
-use crate::dissect::{deliver, expectation, read_at, Dissection, Keep, Sink};
+use crate::dissect::{deliver, expectations, read_at, Dissection, Keep, Sink};
 use crate::entry::Entry;
 use crate::layer::LayerFacts;
 use crate::limits::{limit, MAX_ENTRIES};
@@ -52,7 +52,8 @@ impl Dissection {
     /// many shares read them: past that, the blob's entries are dropped and
     /// its facts say so.
     pub fn complete(&mut self, blob: usize, mut facts: LayerFacts, mut entries: Vec<Entry>) {
-        let kept: usize = self.blobs.iter().map(|b| b.entries.len()).sum();
+        let replaced = self.blobs.get(blob).map_or(0, |b| b.entries.len());
+        let kept = self.kept_entries.saturating_sub(replaced);
         if kept.saturating_add(entries.len()) > MAX_ENTRIES && !entries.is_empty() {
             facts.problems.push(Problem::new(
                 limit!(
@@ -64,6 +65,7 @@ impl Dissection {
             entries = Vec::new();
         }
         if let Some(b) = self.blobs.get_mut(blob) {
+            self.kept_entries = kept + entries.len();
             b.facts = Some(facts);
             b.entries = entries;
         }
@@ -101,13 +103,14 @@ impl Dissection {
         content_digests: bool,
     ) {
         let mut keep = Keep::new(true);
+        let expect = expectations(&self.report, self.blobs.len());
         for &b in blobs {
             if b >= self.blobs.len() {
                 continue;
             }
-            let expect = expectation(&self.report, b);
+            let expect = &expect[b];
             let m = self.blobs[b].member();
-            let read = read_at(&mut src, &m, &expect, None, content_digests);
+            let read = read_at(&mut src, &m, expect, None, content_digests);
             let blob = deliver(sink, b, &m, read, &mut keep);
             self.complete(
                 b,
@@ -166,11 +169,7 @@ mod tests {
             facts: None,
             entries: Vec::new(),
         };
-        let mut d = Dissection {
-            report: Report::default(),
-            blobs: vec![blob; 3],
-            recorded: None,
-        };
+        let mut d = Dissection::new(Report::default(), vec![blob; 3], None);
         d.complete(0, LayerFacts::empty(), entries(MAX_ENTRIES - 10));
         d.complete(1, LayerFacts::empty(), entries(10));
         d.complete(2, LayerFacts::empty(), entries(1));

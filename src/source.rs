@@ -210,6 +210,38 @@ impl<S: Ranges> std::io::Seek for Chunked<S> {
     }
 }
 
+/// A `Read + Seek` source (a file) as [`Ranges`], to be read through
+/// [`Chunked`]: a seek keeps what is buffered, and the first read after a
+/// far seek fetches 64 KiB, not a whole buffer. (A `BufReader` drops its
+/// buffer at every seek and refills all of it: 1 MiB read per tiny layer.)
+pub struct ReadAt<R> {
+    inner: R,
+    size: u64,
+}
+
+impl<R: Read + Seek> ReadAt<R> {
+    /// `inner`, whose size is where it ends.
+    pub fn new(mut inner: R) -> io::Result<ReadAt<R>> {
+        let size = inner.seek(SeekFrom::End(0))?;
+        Ok(ReadAt { inner, size })
+    }
+}
+
+impl<R: Read + Seek> Ranges for ReadAt<R> {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn fetch(&mut self, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        buf.clear();
+        self.inner.seek(SeekFrom::Start(start))?;
+        (&mut self.inner)
+            .take(end.saturating_sub(start))
+            .read_to_end(buf)?;
+        Ok(())
+    }
+}
+
 // Sources a tar walk moves forward through (see `headers`): one pass,
 // seekable, or fed in pieces by the caller.
 
@@ -442,5 +474,27 @@ mod tests {
         assert_eq!(r.seek(SeekFrom::End(0)).unwrap(), 10_000);
         assert_eq!(r.read(&mut two).unwrap(), 0);
         assert!(r.seek(SeekFrom::Current(-20_000)).is_err());
+    }
+
+    #[test]
+    fn read_at_serves_chunked_reads_with_seeks_like_the_source_itself() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        let mut r = Chunked::new(ReadAt::new(io::Cursor::new(data.clone())).unwrap(), 1 << 16);
+        assert_eq!(r.size(), 300_000);
+        // a seek forward, within and past the buffer, back, and to the end
+        for (at, len) in [
+            (0u64, 512usize),
+            (600, 10_000),
+            (200_000, 99_999),
+            (5, 3),
+            (299_990, 10),
+        ] {
+            r.seek(SeekFrom::Start(at)).unwrap();
+            let mut got = vec![0u8; len];
+            r.read_exact(&mut got).unwrap();
+            assert_eq!(got, &data[at as usize..at as usize + len], "at {at}");
+        }
+        let mut past = [0u8; 4];
+        assert_eq!(r.read(&mut past).unwrap(), 0, "nothing past the end");
     }
 }

@@ -12,7 +12,7 @@ use crate::archive::{self, member_of, MemStore, MemberKind};
 use crate::decompress::decoder;
 use crate::detect::{sniff, Compression, Sniffed};
 use crate::dissect::{
-    announce, close, deliver, expectation, member_at, Dissection, Event, Keep, Options, Progress,
+    announce, close, deliver, expectations, member_at, Dissection, Event, Keep, Options, Progress,
     Sink,
 };
 use crate::entry::Entry;
@@ -458,8 +458,9 @@ impl<'a> OnePass<'a> {
         let paths = assign_blobs(&mut report, &store.index);
         let mut blobs = Vec::with_capacity(paths.len());
         let mut keep = Keep::new(opts.keep_entries);
+        let mut expects = expectations(&report, paths.len());
         for (b, path) in paths.iter().enumerate() {
-            let expect = expectation(&report, b);
+            let expect = std::mem::take(&mut expects[b]);
             let (facts, entries) = match analyzed.remove(path) {
                 Some((mut facts, entries)) => {
                     facts.recheck(&expect);

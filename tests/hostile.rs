@@ -15,8 +15,9 @@
 //! | (j) | a config of invalid UTF-8, or nested deeper than 128 | `config_digest` of the raw bytes; `bad_json` |
 //! | (l) | a gzipped report file listing 3.5 million entry rows, on stdin | `limit` MAX_ENTRIES; peak RSS < 256 MB |
 //! | (m) | 60,000 tiny tar members beside the image, read in one pass | finish fast (no work per member beyond its size) |
+//! | (n) | 60 images of 1,000 distinct tiny layers each (60,000 blobs) | finish fast: no work per blob that grows with the blobs; the CLI reads the file about once |
 //!
-//! (a), (b) and (m) run the library in a child process (this test binary run
+//! (a), (b), (m) and (n) run the library in a child process (this test binary run
 //! again for one test), so a stack overflow or a hang fails one test, not
 //! the whole binary. (c)–(f) and (l) run the `layercake` binary (the test profile's:
 //! a debug build under plain `cargo test`) and read its peak RSS from
@@ -128,6 +129,9 @@ struct Outcome {
     signal: Option<i32>,
     timed_out: bool,
     max_rss_kb: u64,
+    /// Bytes it read through read(2) and the like (`rchar` of
+    /// /proc/PID/io, read while it is a zombie); 0 where unknown.
+    read_bytes: u64,
     secs: f64,
     /// The first 256 MB of standard output, and how many bytes it wrote.
     stdout: Vec<u8>,
@@ -138,12 +142,13 @@ struct Outcome {
 impl Outcome {
     fn describe(&self) -> String {
         format!(
-            "exit {:?}, signal {:?}{}, {:.1} s, peak RSS {} MB, {} bytes of output; stderr: {}",
+            "exit {:?}, signal {:?}{}, {:.1} s, peak RSS {} MB, {} MB read, {} bytes of output; stderr: {}",
             self.code,
             self.signal,
             if self.timed_out { " (timed out)" } else { "" },
             self.secs,
             self.max_rss_kb / 1024,
+            self.read_bytes >> 20,
             self.stdout_len,
             self.stderr_tail
         )
@@ -230,6 +235,32 @@ fn run_child(mut cmd: Command, feed: Option<Feed>, timeout: Duration) -> Outcome
             false
         }
     });
+    // once it has exited, and before it is reaped, what it read
+    loop {
+        // SAFETY: waitid on our own child into a local; WNOWAIT leaves it
+        // to be reaped below
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "waitid: {e}");
+    }
+    let read_bytes = std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .ok()
+        .and_then(|io| {
+            io.lines()
+                .find_map(|l| l.strip_prefix("rchar: ").and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0);
     let mut status = 0;
     // SAFETY: plain wait4 on our own child into locals
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -256,6 +287,7 @@ fn run_child(mut cmd: Command, feed: Option<Feed>, timeout: Duration) -> Outcome
         signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
         timed_out,
         max_rss_kb: usage.ru_maxrss as u64,
+        read_bytes,
         secs,
         stdout,
         stdout_len,
@@ -788,4 +820,64 @@ fn m_one_pass_read_of_60000_tiny_tar_members_finishes_fast() {
         assert_eq!(d.report.images[0].tags, ["tiny:1"]);
         assert_eq!(d.report.images[0].layers[0].entries, Some(1));
     });
+}
+
+// ------------------------------------------ (n) many images of many layers
+
+/// 60,000 blobs: each blob's expected digest was found by a walk of every
+/// layer of every image, and each blob gathered counted every blob's
+/// entries (both quadratic: minutes in a debug build).
+#[test]
+fn n_60_images_of_1000_tiny_layers_read_fast_both_ways() {
+    let name = "n_60_images_of_1000_tiny_layers_read_fast_both_ways";
+    isolated(name, Duration::from_secs(60), || {
+        let archive = docker_many_tiny_layers(60, 1000);
+        for (how, d) in read_both(&archive) {
+            assert_eq!(d.report.images.len(), 60, "{how}{}", show(&problems(&d)));
+            for img in &d.report.images {
+                assert!(img.layers.iter().all(|l| l.entries == Some(1)), "{how}");
+                assert_eq!(img.verified, Some(true), "{how}: {:?}", img.tags);
+            }
+        }
+        // as the CLI reads it: two shares, each its own reader, gathered
+        let share = |index| Options {
+            share: Some(layercake::Share { index, of: 2 }),
+            ..Options::default()
+        };
+        let other = dissect(Cursor::new(&archive[..]), &share(1), &mut Quiet).unwrap();
+        let mut d = dissect(Cursor::new(&archive[..]), &share(0), &mut Quiet).unwrap();
+        assert_eq!(
+            d.gather([other]),
+            0,
+            "every blob read by one share or the other"
+        );
+        let d = d.finish(&Options::default(), &mut Quiet);
+        assert_eq!(d.report.images.len(), 60);
+        assert!(d.report.images.iter().all(|i| i.verified == Some(true)));
+    });
+}
+
+/// The CLI reads a seekable archive of 60,000 tiny layers a few times at
+/// most: once per share (a thread) to walk its headers, and about once
+/// more for the blobs the shares read between them, since a seek within
+/// what a share has buffered keeps the buffer. (A `BufReader` of 1 MiB,
+/// dropped at every seek, read this file over 1,000 times: 126 GB.)
+#[test]
+fn n_the_cli_reads_an_archive_of_many_tiny_layers_a_few_times_at_most() {
+    let file = temp_file("n-many-tiny-layers.tar", &docker_many_tiny_layers(60, 1000));
+    let o = inspect(file.to_str().unwrap(), None);
+    // (memory grows with the layers here, as the report does: not a bound
+    // this case checks)
+    eprintln!("n: {}", o.describe());
+    assert_eq!(o.code, Some(0), "n: {}", o.describe());
+    let size = std::fs::metadata(&file).unwrap().len();
+    let shares = std::thread::available_parallelism().map_or(1, |n| n.get().min(8)) as u64;
+    assert!(
+        o.read_bytes <= (2 * shares + 1) * size,
+        "n: read {} bytes of a {size}-byte file; {}",
+        o.read_bytes,
+        o.describe()
+    );
+    let r = o.json().expect("the JSON report");
+    assert_eq!(r["images"].as_array().map(Vec::len), Some(60));
 }

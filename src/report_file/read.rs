@@ -290,9 +290,5 @@ pub(crate) fn read_report_file<R: Read>(src: R, sink: &mut dyn Sink) -> Result<D
         files: files.len(),
     });
     announce(&report, sink);
-    Ok(Dissection {
-        report,
-        blobs,
-        recorded: Some(files),
-    })
+    Ok(Dissection::new(report, blobs, Some(files)))
 }

@@ -758,3 +758,22 @@ pub fn docker_many_tiny_members(n: usize) -> Vec<u8> {
     }
     t.finish()
 }
+
+/// A docker-save archive of `images` images, each of `layers` distinct
+/// tiny layers (one file each): many blobs, each a few KiB.
+pub fn docker_many_tiny_layers(images: usize, layers: usize) -> Vec<u8> {
+    let all: Vec<DockerImage> = (0..images)
+        .map(|i| {
+            let tars = (0..layers)
+                .map(|l| {
+                    let k = i * layers + l;
+                    Tar::new()
+                        .file(format!("f{k}"), k.to_string().as_bytes())
+                        .finish()
+                })
+                .collect();
+            DockerImage::of(tars, &format!("many:{i}"))
+        })
+        .collect();
+    docker_save(&all).finish()
+}

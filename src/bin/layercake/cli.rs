@@ -2,7 +2,7 @@
 //! `diff` and `packages`.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,8 +10,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use layercake::{
-    choose_files, dissect, dissect_stream, human, write_report_file, Dissection, Event, Options,
-    Pattern, Quiet, RecordedFiles, Severity, Share,
+    choose_files, dissect, dissect_stream, human, write_report_file, Chunked, Dissection, Event,
+    Options, Pattern, Quiet, ReadAt, RecordedFiles, Severity, Share,
 };
 
 use crate::{compare, said, text};
@@ -220,10 +220,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     if file.as_os_str() == "-" {
                         return Err("--include needs a file, not standard input".into());
                     }
-                    let mut src = BufReader::new(
-                        File::open(&file)
-                            .map_err(|e| format!("cannot open {}: {e}", file.display()))?,
-                    );
+                    let mut src = open_archive(&file)?;
                     let chosen = choose_files(&mut src, &d, &patterns, max_file_bytes);
                     for s in &chosen.skipped {
                         eprintln!("layercake: not held: {s}");
@@ -445,9 +442,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             let d = read(&file, false)?;
             let i = pick_image(&d.report, image, platform.as_deref())?;
-            let mut src = BufReader::new(
-                File::open(&file).map_err(|e| format!("cannot open {}: {e}", file.display()))?,
-            );
+            let mut src = open_archive(&file)?;
             let said = layercake::attestation::read_image(&mut src, &d.report, i)?;
             let said = match &search {
                 Some(q) => said::filter(said, q),
@@ -474,11 +469,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 /// [`layercake::diff::reuse_shared_blobs`]); when most of B is its own, B
 /// is read whole with every core instead.
 fn read_against(path: &PathBuf, a: &Dissection) -> Result<Dissection, String> {
-    let open = || {
-        File::open(path)
-            .map(|f| BufReader::with_capacity(1 << 20, f))
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))
-    };
+    let open = || open_archive(path);
     let opts = Options {
         keep_entries: true,
         content_digests: true,
@@ -508,9 +499,7 @@ fn packages_of(
     d: &Dissection,
     i: usize,
 ) -> Result<layercake::packages::PackageList, String> {
-    let mut src = BufReader::new(
-        File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
-    );
+    let mut src = open_archive(path)?;
     Ok(layercake::packages::read_image(&mut src, d, i))
 }
 
@@ -671,11 +660,7 @@ fn read_shared(
     opts: &Options,
     sink: &mut dyn layercake::Sink,
 ) -> Result<Result<Dissection, layercake::Error>, String> {
-    let open = || {
-        File::open(path)
-            .map(|f| BufReader::with_capacity(1 << 20, f))
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))
-    };
+    let open = || open_archive(path);
     let of = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -710,6 +695,18 @@ fn read_shared(
         return Ok(dissect(open()?, &all, sink));
     }
     Ok(Ok(d.finish(opts, sink)))
+}
+
+/// Bytes read from an archive file at most at a time.
+const FILE_PIECE: usize = 1 << 20;
+
+/// An archive file, to read and seek in: buffered in pieces of up to
+/// [`FILE_PIECE`], a seek within the piece read keeping it.
+fn open_archive(path: &PathBuf) -> Result<Chunked<ReadAt<File>>, String> {
+    File::open(path)
+        .and_then(ReadAt::new)
+        .map(|f| Chunked::new(f, FILE_PIECE))
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))
 }
 
 /// "64k", "1m", "512": a size in bytes (k and m are 1024 and 1024²).
