@@ -1,4 +1,4 @@
-//! Writes the hostile archives of tests/hostile.rs (a)–(f) and (m) to a directory,
+//! Writes the hostile archives of tests/hostile.rs (a)–(f), (m) and (n) to a directory,
 //! for `scripts/bench-hostile.sh`:
 //!
 //! ```sh
@@ -15,7 +15,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The archives, in the order of the table in tests/hostile.rs.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     "a-index-dag-40x2.tar",
     "b-index-chain-20000.tar",
     "c-pax-paths-32768-components.tar",
@@ -23,6 +23,7 @@ pub const NAMES: [&str; 7] = [
     "e-gzip-layer-1GiB-pax.tar",
     "f-manifest-3000x-4MiB-config.tar",
     "m-gzip-60000-tiny-members.tar.gz",
+    "n-60-images-of-1000-tiny-layers.tar",
 ];
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
@@ -57,6 +58,7 @@ fn main() -> io::Result<()> {
                 name,
                 &build::docker_many_entries_one_config(3_000, 4 << 20),
             )?,
+            "n" => write(&dir, name, &build::docker_many_tiny_layers(60, 1000))?,
             // gzipped, so that the page reads it in one pass
             _ => write(
                 &dir,

@@ -10,7 +10,7 @@ use crate::detect::{sniff, Compression, Sniffed};
 use crate::digest::{Algorithm, Digest, Hasher};
 use crate::entry::{normalize, Entry, Kind};
 use crate::headers::{Header, Headers};
-use crate::limits::{limit, MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES};
+use crate::limits::{limit, MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES, MAX_LAYER_PROBLEMS};
 use crate::media_type;
 use crate::problem::{Code, Fault, Location, Problem};
 use crate::source::{read_up_to, Advance, Fed, Stream, Tap};
@@ -326,6 +326,8 @@ fn hash_content(data: &mut dyn Read, buf: &mut [u8]) -> io::Result<u64> {
 struct Walk {
     name_bytes: u64,
     full: bool,
+    /// Problems past [`MAX_LAYER_PROBLEMS`], counted, not listed.
+    unlisted: usize,
 }
 
 impl Walk {
@@ -356,6 +358,10 @@ impl Walk {
         .into_iter()
         .flatten()
         {
+            if facts.problems.len() >= MAX_LAYER_PROBLEMS {
+                self.unlisted += 1;
+                continue;
+            }
             facts.problems.push(Problem::new(
                 Fault::UnsafeName {
                     name: String::from_utf8_lossy(name).into_owned(),
@@ -400,6 +406,18 @@ impl Walk {
                 p.location.digest = at(None).digest;
                 p
             }));
+        if self.unlisted > 0 {
+            facts.problems.push(Problem::new(
+                limit!(
+                    MAX_LAYER_PROBLEMS,
+                    format!(
+                        "the problems listed for this layer ({} more found)",
+                        self.unlisted
+                    )
+                ),
+                at(None),
+            ));
+        }
         match result {
             Ok(()) => {
                 let pos = headers.position();

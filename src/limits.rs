@@ -51,6 +51,11 @@ pub const MAX_PATH_COMPONENTS: usize = 1_024;
 /// link record (`L`, `K`). Past it, the record is skipped as data.
 pub const MAX_HEADER_RECORD_BYTES: u64 = 1 << 20;
 
+/// Problems listed for one layer, and for one image's merged filesystem
+/// (an unsafe name can be every entry's). Past it, problems are counted,
+/// and one `limit` problem says how many were not listed.
+pub const MAX_LAYER_PROBLEMS: usize = 1_000;
+
 /// Entries of one layer kept in memory for trees and listings. Past it,
 /// entries are still counted and hashed, but not kept. The largest real
 /// layers hold a few hundred thousand.

@@ -5,7 +5,7 @@
 
 use std::io::{Read, Seek};
 
-use crate::dissect::{deliver, expectations, read_at, Dissection, Keep, Sink};
+use crate::dissect::{deliver, expectations, read_at, Dissection, Event, Keep, Sink};
 use crate::entry::Entry;
 use crate::layer::LayerFacts;
 use crate::limits::{limit, MAX_ENTRIES};
@@ -110,6 +110,11 @@ impl Dissection {
             }
             let expect = &expect[b];
             let m = self.blobs[b].member();
+            sink.event(Event::LayerStarted {
+                blob: b,
+                path: &m.path,
+                size: m.size,
+            });
             let read = read_at(&mut src, &m, expect, None, content_digests);
             let blob = deliver(sink, b, &m, read, &mut keep);
             self.complete(

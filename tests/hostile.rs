@@ -15,6 +15,7 @@
 //! | (j) | a config of invalid UTF-8, or nested deeper than 128 | `config_digest` of the raw bytes; `bad_json` |
 //! | (l) | a gzipped report file listing 3.5 million entry rows, on stdin | `limit` MAX_ENTRIES; peak RSS < 256 MB |
 //! | (m) | 60,000 tiny tar members beside the image, read in one pass | finish fast (no work per member beyond its size) |
+//! | (o) | a gzip layer of 1,000,000 files named `../x<i>` (an unsafe name each) | 1,000 listed, `limit` MAX_LAYER_PROBLEMS with the count; peak RSS < 256 MB |
 //! | (n) | 60 images of 1,000 distinct tiny layers each (60,000 blobs) | finish fast: no work per blob that grows with the blobs; the CLI reads the file about once |
 //!
 //! (a), (b), (m) and (n) run the library in a child process (this test binary run
@@ -880,4 +881,68 @@ fn n_the_cli_reads_an_archive_of_many_tiny_layers_a_few_times_at_most() {
     );
     let r = o.json().expect("the JSON report");
     assert_eq!(r["images"].as_array().map(Vec::len), Some(60));
+}
+
+// ------------------------------------- (o) a million unsafe names
+
+/// Every entry of a layer can be a problem (an unsafe name): a layer of
+/// 1,000,000 of them, 7 MB gzipped, listed them all (about 500 MB of
+/// problems, and as much JSON); at most MAX_LAYER_PROBLEMS are listed,
+/// and one more says how many were found.
+#[test]
+fn o_a_layer_of_a_million_unsafe_names_lists_max_layer_problems() {
+    let file = temp_file("o-unsafe-names.tar", &docker_unsafe_names(1_000_000));
+    let o = inspect(file.to_str().unwrap(), None);
+    assert_bounded("o", &o, &[1]);
+    let r = o.json().expect("the JSON report");
+    let layer = &r["images"][0]["layers"][0];
+    assert_eq!(layer["entries"], json!(1_000_000), "o: every entry counted");
+    let problems = layer["problems"].as_array().expect("the layer's problems");
+    let unsafe_names = problems
+        .iter()
+        .filter(|p| p["code"] == "unsafe_name")
+        .count();
+    assert_eq!(unsafe_names, layercake::limits::MAX_LAYER_PROBLEMS);
+    let limit: Vec<&Value> = problems
+        .iter()
+        .filter(|p| {
+            p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("MAX_LAYER_PROBLEMS"))
+        })
+        .collect();
+    assert_eq!(limit.len(), 1, "o: {}", json_codes(&r));
+    assert!(
+        limit[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("999000 more found"),
+        "o: {}",
+        limit[0]
+    );
+}
+
+/// The same for the merged filesystem: 1,500 writes through a symlink to
+/// `/` list MAX_LAYER_PROBLEMS, and one more problem counts the rest.
+#[test]
+fn o_writes_through_a_symlink_past_max_layer_problems_are_counted() {
+    let mut t = Tar::new();
+    for i in 0..1500 {
+        t = t.symlink(format!("s{i}"), "/").file(format!("s{i}/x"), b"");
+    }
+    let archive = docker_single(vec![t.finish()], "through:1");
+    let d = seek_read(&archive);
+    let tree = d.tree(0);
+    let through = tree
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("through a symlink"))
+        .count();
+    assert_eq!(through, layercake::limits::MAX_LAYER_PROBLEMS);
+    assert!(
+        has(&tree.problems, "limit", "MAX_LAYER_PROBLEMS"),
+        "{}",
+        show(&tree.problems)
+    );
+    assert!(has(&tree.problems, "limit", "500 more found"));
 }

@@ -126,7 +126,10 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
     if let Action::Batch(actions) = action {
         return actions.into_iter().fold(old, reduce);
     }
-    let mut s = (*old).clone();
+    // a state no one else holds (within a batch) is changed in place, and
+    // so are the maps and lists it alone holds: a layer read adds to the
+    // blobs' map, not to a copy of it
+    let mut s = Rc::unwrap_or_clone(old);
     match action {
         Action::Link(p) => {
             s.embed = p.embed;
@@ -150,7 +153,7 @@ pub fn reduce(old: Rc<State>, action: Action) -> Rc<State> {
             size,
             src,
             now,
-        } => s = old.opening(name, size, src, now),
+        } => s = s.opening(name, size, src, now),
         Action::Fetched { read, total, now } => {
             s.reading.read = read;
             s.reading.total = total;

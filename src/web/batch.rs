@@ -1,7 +1,10 @@
 //! What the workers say, dispatched in batches: the frequent updates
 //! (progress, each layer or member read, problems) are held and dispatched
 //! together at most once every [`FRAME_MS`], so that an archive of tens of
-//! thousands of members renders once a frame, not once a member. Any other
+//! thousands of members renders once a frame, not once a member; and when
+//! a dispatch (its reduce and render) takes longer, [`BUSY_SHARE`] times
+//! as long, so that rendering a large image as its layers are read never
+//! takes the main thread, or a core the workers need, whole. Any other
 //! action goes at once, with whatever is held before it, in the order the
 //! workers said them.
 
@@ -18,11 +21,17 @@ use crate::web::profile::now;
 /// The shortest time between two dispatches of held updates (ms): a frame.
 pub const FRAME_MS: f64 = 16.0;
 
+/// Held updates wait this many times as long as their last dispatch took:
+/// dispatching them keeps the main thread busy a fifth of the time at most.
+pub const BUSY_SHARE: f64 = 4.0;
+
 #[derive(Default)]
 struct Held {
     actions: Vec<Action>,
     /// When held actions were last dispatched (ms).
     last: f64,
+    /// How long that dispatch took (ms).
+    took: f64,
     /// A timer will dispatch what is held.
     due: bool,
 }
@@ -55,7 +64,7 @@ impl Batch {
             if h.due {
                 return;
             }
-            FRAME_MS - (now() - h.last)
+            FRAME_MS.max(BUSY_SHARE * h.took) - (now() - h.last)
         };
         if wait <= 0.0 {
             return self.flush();
@@ -90,15 +99,21 @@ impl Batch {
 
     /// Dispatches what is held, now.
     pub fn flush(&self) {
-        let mut actions = {
-            let mut h = self.held.borrow_mut();
-            h.last = now();
-            std::mem::take(&mut h.actions)
-        };
+        let mut actions = std::mem::take(&mut self.held.borrow_mut().actions);
+        let start = now();
         match actions.len() {
-            0 => {}
+            0 => return,
             1 => self.dispatch.emit(actions.remove(0)),
             _ => self.dispatch.emit(Action::Batch(actions)),
         }
+        // Yew renders in a task queued by the dispatch; this one, queued
+        // after it, sees the render done
+        let held = self.held.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let end = now();
+            let mut h = held.borrow_mut();
+            h.last = end;
+            h.took = end - start;
+        });
     }
 }

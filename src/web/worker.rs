@@ -179,17 +179,28 @@ async fn finish_read(r: Reading, buf: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads this reader's layer blobs four at a time through a [`Batch`]
-/// (uncompressed layers, hashed in step), with the next piece of each lane
-/// already being read while the current ones are hashed; then the blobs it
-/// declines, one at a time from `source`.
+/// Blobs smaller than this are read one at a time from the buffered
+/// `source` (a read of its own costs about a millisecond, whatever its
+/// size, and a buffered source reads many small blobs at once), not
+/// through a [`Batch`].
+const SMALL_BLOB: u64 = 256 << 10;
+
+/// Reads this reader's layer blobs: the small ones one at a time from
+/// `source`; the others four at a time through a [`Batch`] (uncompressed
+/// layers, hashed in step), with the next piece of each lane already being
+/// read while the current ones are hashed; then the blobs it declines, one
+/// at a time from `source`.
 async fn read_layers(
     d: &mut Dissection,
     share: Option<Share>,
     blob: &Blob,
     source: &mut dyn Source,
 ) {
-    let mine = d.share_blobs(share);
+    let (small, mine): (Vec<usize>, Vec<usize>) = d
+        .share_blobs(share)
+        .into_iter()
+        .partition(|&b| d.blobs[b].size < SMALL_BLOB);
+    d.read_blobs(&mut *source, &small, &mut sink());
     let total = d.report.archive.size;
     let mut batch = Batch::new(d, &mine, PIECE, total, Options::default().progress_step);
     let mut bufs: [Vec<u8>; LANES] = Default::default();

@@ -777,3 +777,26 @@ pub fn docker_many_tiny_layers(images: usize, layers: usize) -> Vec<u8> {
         .collect();
     docker_save(&all).finish()
 }
+
+/// (o) A docker save of one image (tag `unsafe:1`) whose one gzip layer
+/// holds `n` empty files named `../x0`, `../x1`, …: an unsafe name each.
+/// Built streaming (the layer is `n` × 512 bytes uncompressed).
+pub fn docker_unsafe_names(n: usize) -> Vec<u8> {
+    let mut diff = layercake::digest::Hasher::new(layercake::digest::Algorithm::Sha256);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for i in 0..n {
+        let h = header(format!("../x{i}").as_bytes(), EntryType::Regular, 0, 0o644);
+        diff.update(h.as_bytes());
+        gz.write_all(h.as_bytes()).unwrap();
+    }
+    diff.update(&[0u8; 1024]);
+    gz.write_all(&[0u8; 1024]).unwrap();
+    let layer = gz.finish().unwrap();
+    let config = image_config("amd64", None, &[diff.finish()]);
+    let img = DockerImage {
+        config,
+        layers: vec![layer],
+        tags: vec!["unsafe:1".into()],
+    };
+    docker_save(&[img]).finish()
+}
