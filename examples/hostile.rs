@@ -1,4 +1,4 @@
-//! Writes the hostile archives of tests/hostile.rs (a)–(f), (m) and (n) to a directory,
+//! Writes the hostile archives of tests/hostile.rs (a)–(f) and (m)–(o) to a directory,
 //! for `scripts/bench-hostile.sh`:
 //!
 //! ```sh
@@ -15,7 +15,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The archives, in the order of the table in tests/hostile.rs.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 9] = [
     "a-index-dag-40x2.tar",
     "b-index-chain-20000.tar",
     "c-pax-paths-32768-components.tar",
@@ -24,6 +24,7 @@ pub const NAMES: [&str; 8] = [
     "f-manifest-3000x-4MiB-config.tar",
     "m-gzip-60000-tiny-members.tar.gz",
     "n-60-images-of-1000-tiny-layers.tar",
+    "o-gzip-layer-1000000-unsafe-names.tar",
 ];
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
@@ -59,6 +60,7 @@ fn main() -> io::Result<()> {
                 &build::docker_many_entries_one_config(3_000, 4 << 20),
             )?,
             "n" => write(&dir, name, &build::docker_many_tiny_layers(60, 1000))?,
+            "o" => write(&dir, name, &build::docker_unsafe_names(1_000_000))?,
             // gzipped, so that the page reads it in one pass
             _ => write(
                 &dir,
