@@ -14,7 +14,7 @@ use crate::entry::Entry;
 use crate::image::{assign_blobs, find_images};
 use crate::layer::{self, Expect, LayerFacts};
 use crate::limits::{limit, MAX_ENTRIES};
-use crate::problem::{Error, Fault, Location, Problem};
+use crate::problem::{Error, Fault, Location, Problem, ProblemBudget};
 use crate::report::{ArchiveInfo, Image, Report};
 use crate::report_file::{report_version, RecordedFiles};
 use crate::share::Share;
@@ -184,17 +184,27 @@ pub struct Dissection {
     /// [`MAX_ENTRIES`](crate::limits::MAX_ENTRIES) without counting them
     /// all again.
     pub(crate) kept_entries: usize,
+    /// The blobs' problems listed, against
+    /// [`MAX_PROBLEMS`](crate::limits::MAX_PROBLEMS).
+    pub(crate) kept_problems: ProblemBudget,
 }
 
 impl Dissection {
     /// A dissection of these facts and blobs.
     pub fn new(report: Report, blobs: Vec<Blob>, recorded: Option<RecordedFiles>) -> Dissection {
         let kept_entries = blobs.iter().map(|b| b.entries.len()).sum();
+        let kept_problems = ProblemBudget::spent(
+            blobs
+                .iter()
+                .filter_map(|b| b.facts.as_ref())
+                .flat_map(|f| &f.problems),
+        );
         Dissection {
             report,
             blobs,
             recorded,
             kept_entries,
+            kept_problems,
         }
     }
 
@@ -427,6 +437,7 @@ pub(crate) struct Keep {
     on: bool,
     entries: usize,
     full: bool,
+    problems: ProblemBudget,
 }
 
 impl Keep {
@@ -435,12 +446,14 @@ impl Keep {
             on,
             entries: 0,
             full: false,
+            problems: ProblemBudget::default(),
         }
     }
 
     /// The entries to report and keep for a layer: none once the budget is
     /// spent, and the layer that spends it says so.
     fn admit(&mut self, facts: &mut LayerFacts, entries: Vec<Entry>) -> Vec<Entry> {
+        self.problems.admit(&mut facts.problems);
         if !self.on {
             return entries;
         }

@@ -56,6 +56,12 @@ pub const MAX_HEADER_RECORD_BYTES: u64 = 1 << 20;
 /// and one `limit` problem says how many were not listed.
 pub const MAX_LAYER_PROBLEMS: usize = 1_000;
 
+/// Problems of layers listed in all, by one reader (each share of a
+/// parallel read, and the gatherer): with [`MAX_LAYER_PROBLEMS`] a layer,
+/// many layers could still list millions. Past it, a layer's problems are
+/// counted, and one `limit` problem of that layer says how many.
+pub const MAX_PROBLEMS: usize = 10_000;
+
 /// Entries of one layer kept in memory for trees and listings. Past it,
 /// entries are still counted and hashed, but not kept. The largest real
 /// layers hold a few hundred thousand.

@@ -387,6 +387,44 @@ impl Location {
     }
 }
 
+/// How many layer problems a reader has listed, against
+/// [`MAX_PROBLEMS`](crate::limits::MAX_PROBLEMS).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProblemBudget {
+    listed: usize,
+}
+
+impl ProblemBudget {
+    /// A budget of which `problems` are spent already.
+    pub(crate) fn spent<'a>(problems: impl IntoIterator<Item = &'a Problem>) -> ProblemBudget {
+        ProblemBudget {
+            listed: problems.into_iter().count(),
+        }
+    }
+
+    /// Lists what the budget leaves of `problems` (a layer's); the rest are
+    /// counted in one `limit` problem. A list cut once is left as it is.
+    pub(crate) fn admit(&mut self, problems: &mut Vec<Problem>) {
+        use crate::limits::{limit, MAX_PROBLEMS};
+        let cut = problems
+            .iter()
+            .any(|p| p.code == Code::Limit && p.message.contains("MAX_PROBLEMS"));
+        let room = MAX_PROBLEMS.saturating_sub(self.listed);
+        if !cut && problems.len() > room {
+            let more = problems.len() - room;
+            problems.truncate(room);
+            problems.push(Problem::new(
+                limit!(
+                    MAX_PROBLEMS,
+                    format!("the problems listed for all layers ({more} more found in this one)")
+                ),
+                Location::default(),
+            ));
+        }
+        self.listed += problems.len();
+    }
+}
+
 /// A problem as reported: the fault's message and code, its severity, and
 /// where it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

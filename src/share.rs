@@ -65,6 +65,7 @@ impl Dissection {
             entries = Vec::new();
         }
         if let Some(b) = self.blobs.get_mut(blob) {
+            self.kept_problems.admit(&mut facts.problems);
             self.kept_entries = kept + entries.len();
             b.facts = Some(facts);
             b.entries = entries;

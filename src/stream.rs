@@ -20,7 +20,7 @@ use crate::headers::Headers;
 use crate::image::{assign_blobs, find_images};
 use crate::layer::{self, Expect, Feed, LayerFacts};
 use crate::limits::{limit, MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
-use crate::problem::{Code, Error, Fault, Location, Problem};
+use crate::problem::{Code, Error, Fault, Location, Problem, ProblemBudget};
 use crate::relay::{NoRelay, Relay, RelayReader};
 use crate::report::Report;
 use crate::report_file::{read_report_file, report_version};
@@ -118,6 +118,8 @@ pub struct OnePass<'a> {
     /// Why the walk ended early, if it did.
     walk_error: Option<std::io::Error>,
     ended: bool,
+    /// The members' problems listed so far.
+    budget: ProblemBudget,
 }
 
 impl<'a> OnePass<'a> {
@@ -215,6 +217,7 @@ impl<'a> OnePass<'a> {
             piece: Vec::new(),
             walk_error: None,
             ended: false,
+            budget: ProblemBudget::default(),
         })))
     }
 
@@ -359,6 +362,7 @@ impl<'a> OnePass<'a> {
             });
         }
         self.last_reader.insert(path.clone(), Reader::Here);
+        self.budget.admit(&mut facts.problems);
         self.analyzed.insert(path, (facts, entries));
         Ok(Stage::Between)
     }
@@ -375,7 +379,8 @@ impl<'a> OnePass<'a> {
             Some(Handing::Relay) => relay.end(error),
             Some(Handing::Here(path)) => {
                 let why = error.map(|e| e.to_string());
-                let (_, facts, entries) = self.local.end(why.as_deref());
+                let (_, mut facts, entries) = self.local.end(why.as_deref());
+                self.budget.admit(&mut facts.problems);
                 sink.event(Event::MemberRead {
                     path: &path,
                     facts: &facts,
@@ -394,7 +399,7 @@ impl<'a> OnePass<'a> {
     /// The facts and entries of the `n`th member handed to the relay
     /// (counting from 0); an answer for a member that a later one of the
     /// same path replaced is dropped.
-    pub fn complete(&mut self, n: usize, facts: LayerFacts, entries: Vec<Entry>) {
+    pub fn complete(&mut self, n: usize, mut facts: LayerFacts, entries: Vec<Entry>) {
         let Some((path, back)) = self.relayed.get_mut(n) else {
             return;
         };
@@ -402,6 +407,7 @@ impl<'a> OnePass<'a> {
             return;
         }
         if self.last_reader.get(path.as_str()) == Some(&Reader::Relayed(n)) {
+            self.budget.admit(&mut facts.problems);
             self.analyzed.insert(path.clone(), (facts, entries));
         }
     }

@@ -16,6 +16,7 @@
 //! | (l) | a gzipped report file listing 3.5 million entry rows, on stdin | `limit` MAX_ENTRIES; peak RSS < 256 MB |
 //! | (m) | 60,000 tiny tar members beside the image, read in one pass | finish fast (no work per member beyond its size) |
 //! | (o) | a gzip layer of 1,000,000 files named `../x<i>` (an unsafe name each) | 1,000 listed, `limit` MAX_LAYER_PROBLEMS with the count; peak RSS < 256 MB |
+//! | (p) | 20 layers of 1,500 unsafe names each | at most MAX_PROBLEMS (10,000) listed in all, read any way; `limit` MAX_PROBLEMS |
 //! | (n) | 60 images of 1,000 distinct tiny layers each (60,000 blobs) | finish fast: no work per blob that grows with the blobs; the CLI reads the file about once |
 //!
 //! (a), (b), (m) and (n) run the library in a child process (this test binary run
@@ -945,4 +946,48 @@ fn o_writes_through_a_symlink_past_max_layer_problems_are_counted() {
         show(&tree.problems)
     );
     assert!(has(&tree.problems, "limit", "500 more found"));
+}
+
+// ------------------------------- (p) problems across many layers
+
+/// MAX_LAYER_PROBLEMS bounds one layer; many layers of many problems are
+/// bounded by MAX_PROBLEMS in all, whichever way the archive is read.
+#[test]
+fn p_many_layers_of_unsafe_names_list_at_most_max_problems() {
+    use layercake::limits::{MAX_LAYER_PROBLEMS, MAX_PROBLEMS};
+    let archive = docker_layers_of_unsafe_names(20, 1500);
+    let gz = gzip_fast(&archive);
+    let reads = [
+        ("seek", seek_read(&archive)),
+        ("stream", stream_read(&archive)),
+        ("stream gz", stream_read(&gz)),
+    ];
+    for (how, d) in reads {
+        assert_eq!(d.report.images[0].layers.len(), 20, "{how}");
+        let listed: usize = d
+            .blobs
+            .iter()
+            .filter_map(|b| b.facts.as_ref())
+            .map(|f| {
+                f.problems
+                    .iter()
+                    .filter(|p| p.code == "unsafe_name")
+                    .count()
+            })
+            .sum();
+        assert!(
+            (MAX_PROBLEMS - 2 * MAX_LAYER_PROBLEMS..=MAX_PROBLEMS).contains(&listed),
+            "{how}: {listed} unsafe names listed"
+        );
+        let layers = &d.report.images[0].layers;
+        let cut = layers
+            .iter()
+            .filter(|l| has(&l.problems, "limit", "MAX_PROBLEMS"))
+            .count();
+        assert!(cut >= 10, "{how}: {cut} layers say MAX_PROBLEMS");
+        assert!(
+            layers.iter().all(|l| l.entries == Some(1500)),
+            "{how}: every entry counted"
+        );
+    }
 }

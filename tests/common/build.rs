@@ -800,3 +800,21 @@ pub fn docker_unsafe_names(n: usize) -> Vec<u8> {
     };
     docker_save(&[img]).finish()
 }
+
+/// A one-image docker save (tag `unsafe:2`) of `layers` uncompressed
+/// layers, each of `names` empty files named `../l<layer>x<i>`.
+pub fn docker_layers_of_unsafe_names(layers: usize, names: usize) -> Vec<u8> {
+    let tars = (0..layers)
+        .map(|l| {
+            let mut t = Tar::new();
+            for i in 0..names {
+                t = t.put(
+                    member_header(format!("../l{l}x{i}").as_bytes(), EntryType::Regular, 0),
+                    b"",
+                );
+            }
+            t.finish()
+        })
+        .collect();
+    docker_single(tars, "unsafe:2")
+}
