@@ -370,6 +370,10 @@ test('(o) a gzip layer of 1,000,000 files named ../x<i>: done, 1,000 listed, MAX
     assert.match(limit.text, /999000 more found/, 'it counts what it did not list');
     const listed = r.problems.filter((x) => x.text.includes('unsafe name')).length;
     assert.ok(listed <= 1000, `at most MAX_LAYER_PROBLEMS unsafe names listed: ${listed}`);
+    // the panel draws the 500 worst, limits first, and says where the rest are
+    assert.ok(r.problems.length <= 500, `${r.problems.length} problems drawn`);
+    assert.match(await h.text(r.p.page, '#problems .more-problems'), /The 500 worst are shown; Export JSON holds all \d+/);
+    assert.match(await h.text(r.p.page, '#problems summary'), /^\d{4,} problems$/);
   } finally {
     await r.p.close();
   }

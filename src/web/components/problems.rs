@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::problem::Problem;
+use crate::problem::{Code, Problem};
 use crate::web::state::Phase;
 
 #[derive(Properties, PartialEq)]
@@ -17,10 +17,17 @@ pub struct ProblemsProps {
     pub phase: Phase,
 }
 
+/// Problems drawn, the worst (and limits) first: an archive can have a hundred thousand
+/// (an unsafe name per member), and drawing them all held the page.
+pub const PROBLEMS_SHOWN: usize = 500;
+
 #[function_component(Problems)]
 pub fn problems(p: &ProblemsProps) -> Html {
     let mut list: Vec<&Problem> = p.problems.iter().collect();
-    list.sort_by_key(|p| std::cmp::Reverse(p.severity));
+    // the worst first, and of those the limits, which say what was not read
+    list.sort_by_key(|p| (std::cmp::Reverse(p.severity), p.code != Code::Limit));
+    let total = list.len();
+    list.truncate(PROBLEMS_SHOWN);
     let failure = p.failure.clone();
     let heading = if p.crashed {
         "The reader crashed: "
@@ -41,7 +48,7 @@ pub fn problems(p: &ProblemsProps) -> Html {
             }
             if !list.is_empty() {
                 <details open={p.phase != Phase::Loading && list.iter().any(|p| p.severity > crate::problem::Severity::Note)}>
-                    <summary>{ format!("{} problem{}", list.len(), if list.len() == 1 { "" } else { "s" }) }</summary>
+                    <summary>{ format!("{} problem{}", total, if total == 1 { "" } else { "s" }) }</summary>
                     <ul>
                         { for list.iter().map(|p| html! {
                             <li class={format!("problem {}", p.severity.name())}>
@@ -51,6 +58,9 @@ pub fn problems(p: &ProblemsProps) -> Html {
                             </li>
                         }) }
                     </ul>
+                    if total > list.len() {
+                        <p class="note more-problems">{ format!("The {} worst are shown; Export JSON holds all {}.", list.len(), total) }</p>
+                    }
                 </details>
             }
         </section>
