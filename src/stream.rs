@@ -304,9 +304,14 @@ impl<'a> OnePass<'a> {
         let mut data = self.headers.data();
         let head = read_up_to(&mut data, 512)?;
         let looks_json = matches!(sniff(&head), Sniffed::Other("JSON text"));
+        // a later member of the same path replaces what an earlier one
+        // gave, as unpacking the archive would (and as the index of a
+        // seekable read has it)
         if let Some(old) = self.store.kept.remove(&path) {
             self.kept_bytes -= old.len() as u64;
         }
+        self.store.unkept.remove(&path);
+        self.analyzed.remove(&path);
         let fits = self.kept_bytes.saturating_add(m.size) <= MAX_KEPT_BYTES;
         if looks_json && m.size <= MAX_DOCUMENT_BYTES && (fits || is_root_document(&path)) {
             let mut bytes = head;

@@ -171,3 +171,40 @@ fn a_relayed_member_that_never_comes_back_is_reported_unread() {
         );
     }
 }
+
+/// A layer's path given twice, a tar and then a JSON document: the later
+/// member is the layer, as unpacking the archive (and a seekable read)
+/// has it, whether the tar was walked here or handed on. (Found by the
+/// fuzzer: the walk here kept the earlier tar's facts.)
+#[test]
+fn a_later_member_of_the_same_path_replaces_an_earlier_one() {
+    use common::build::{docker_save, DockerImage};
+    let layer = Tar::new().file("a", b"x").finish();
+    let img = DockerImage::of(vec![layer.clone()], "twice:1");
+    let path = img.layer_path(0);
+    let archive = docker_save(&[img])
+        .file(&path, b"{\"not\": \"a tar\"}")
+        .finish();
+    let seek = dissect(
+        std::io::Cursor::new(&archive[..]),
+        &Options::default(),
+        &mut Quiet,
+    )
+    .unwrap();
+    let opts = Options::default();
+    let size = Some(archive.len() as u64);
+    let alone = dissect_stream(&archive[..], size, &opts, &mut Quiet).unwrap();
+    for late in [false, true] {
+        let (relayed, _) = relayed_read(&archive, &opts, late).unwrap();
+        assert_same("a path given twice", &alone, &relayed);
+    }
+    for (how, d) in [("seek", &seek), ("one pass", &alone)] {
+        let l = &d.report.images[0].layers[0];
+        assert_eq!(l.size, Some(16), "{how}: the later member, a JSON document");
+        assert!(
+            l.problems.iter().any(|p| p.code == "not_a_tar"),
+            "{how}: {:?}",
+            l.problems
+        );
+    }
+}
