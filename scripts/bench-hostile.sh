@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs `layercake inspect --json` on each hostile archive of tests/hostile.rs
-# (a)–(f) and prints a table: archive, size, exit code, seconds, peak RSS.
+# (a)–(f) and (m)–(o) and prints a table: archive, size, exit code, seconds, peak RSS.
 #
 #   scripts/bench-hostile.sh                     # build this tree's release binary and measure it
 #   scripts/bench-hostile.sh --bin PATH          # measure another binary (e.g. an older checkout's)
 #   scripts/bench-hostile.sh --out table.txt     # also save the table
 #
 # The archives are written once by `cargo run --release --example hostile`
-# into $HOSTILE_DIR (default /tmp/layercake-hostile); about 80 MB on disk.
+# into $HOSTILE_DIR (default /tmp/layercake-hostile); about 260 MB on disk.
 # Every run is capped: $BENCH_TIMEOUT seconds (60) and $BENCH_MEM_KB of
 # address space (8000000), so a runaway case is recorded as 'timeout' or
 # 'killed' instead of taking the machine down.
@@ -48,6 +48,9 @@ archives=(
   d-gzip-4GiB-padding.tar.gz
   e-gzip-layer-1GiB-pax.tar
   f-manifest-3000x-4MiB-config.tar
+  m-gzip-60000-tiny-members.tar.gz
+  n-60-images-of-1000-tiny-layers.tar
+  o-gzip-layer-1000000-unsafe-names.tar
 )
 missing=0
 for a in "${archives[@]}"; do [ -f "$dir/$a" ] || missing=1; done
