@@ -452,7 +452,7 @@ impl Keep {
 
     /// The entries to report and keep for a layer: none once the budget is
     /// spent, and the layer that spends it says so.
-    fn admit(&mut self, facts: &mut LayerFacts, entries: Vec<Entry>) -> Vec<Entry> {
+    pub(crate) fn admit(&mut self, facts: &mut LayerFacts, entries: Vec<Entry>) -> Vec<Entry> {
         self.problems.admit(&mut facts.problems);
         if !self.on {
             return entries;

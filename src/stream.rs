@@ -20,7 +20,7 @@ use crate::headers::Headers;
 use crate::image::{assign_blobs, find_images};
 use crate::layer::{self, Expect, Feed, LayerFacts};
 use crate::limits::{limit, MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
-use crate::problem::{Code, Error, Fault, Location, Problem, ProblemBudget};
+use crate::problem::{Code, Error, Fault, Location, Problem};
 use crate::relay::{NoRelay, Relay, RelayReader};
 use crate::report::Report;
 use crate::report_file::{read_report_file, report_version};
@@ -118,8 +118,12 @@ pub struct OnePass<'a> {
     /// Why the walk ended early, if it did.
     walk_error: Option<std::io::Error>,
     ended: bool,
-    /// The members' problems listed so far.
-    budget: ProblemBudget,
+    /// The members' entries and problems kept so far, within
+    /// [`MAX_ENTRIES`](crate::limits::MAX_ENTRIES) and
+    /// [`MAX_PROBLEMS`](crate::limits::MAX_PROBLEMS): every tar member is
+    /// walked before the manifest says which are layers, and all are held
+    /// until the end.
+    keep: Keep,
 }
 
 impl<'a> OnePass<'a> {
@@ -217,7 +221,7 @@ impl<'a> OnePass<'a> {
             piece: Vec::new(),
             walk_error: None,
             ended: false,
-            budget: ProblemBudget::default(),
+            keep: Keep::new(true),
         })))
     }
 
@@ -367,7 +371,7 @@ impl<'a> OnePass<'a> {
             });
         }
         self.last_reader.insert(path.clone(), Reader::Here);
-        self.budget.admit(&mut facts.problems);
+        let entries = self.keep.admit(&mut facts, entries);
         self.analyzed.insert(path, (facts, entries));
         Ok(Stage::Between)
     }
@@ -385,7 +389,7 @@ impl<'a> OnePass<'a> {
             Some(Handing::Here(path)) => {
                 let why = error.map(|e| e.to_string());
                 let (_, mut facts, entries) = self.local.end(why.as_deref());
-                self.budget.admit(&mut facts.problems);
+                let entries = self.keep.admit(&mut facts, entries);
                 sink.event(Event::MemberRead {
                     path: &path,
                     facts: &facts,
@@ -412,7 +416,7 @@ impl<'a> OnePass<'a> {
             return;
         }
         if self.last_reader.get(path.as_str()) == Some(&Reader::Relayed(n)) {
-            self.budget.admit(&mut facts.problems);
+            let entries = self.keep.admit(&mut facts, entries);
             self.analyzed.insert(path.clone(), (facts, entries));
         }
     }

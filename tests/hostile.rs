@@ -17,11 +17,12 @@
 //! | (m) | 60,000 tiny tar members beside the image, read in one pass | finish fast (no work per member beyond its size) |
 //! | (o) | a gzip layer of 1,000,000 files named `../x<i>` (an unsafe name each) | 1,000 listed, `limit` MAX_LAYER_PROBLEMS with the count; peak RSS < 256 MB |
 //! | (p) | 20 layers of 1,500 unsafe names each | at most MAX_PROBLEMS (10,000) listed in all, read any way; `limit` MAX_PROBLEMS |
+//! | (q) | `gzip` of 2,000 tar members of 1,000 entries each, on stdin, no manifest | error (no image); peak RSS < 256 MB (entries kept within MAX_ENTRIES during the walk) |
 //! | (n) | 60 images of 1,000 distinct tiny layers each (60,000 blobs) | finish fast: no work per blob that grows with the blobs; the CLI reads the file about once |
 //!
 //! (a), (b), (m) and (n) run the library in a child process (this test binary run
 //! again for one test), so a stack overflow or a hang fails one test, not
-//! the whole binary. (c)–(f) and (l) run the `layercake` binary (the test profile's:
+//! the whole binary. (c)–(f), (l), (n), (o) and (q) run the `layercake` binary (the test profile's:
 //! a debug build under plain `cargo test`) and read its peak RSS from
 //! `wait4` (inflating, hashing and tar parsing build optimised even in the
 //! dev profile, see Cargo.toml, so a debug build reads 4 GiB in seconds;
@@ -990,4 +991,41 @@ fn p_many_layers_of_unsafe_names_list_at_most_max_problems() {
             "{how}: every entry counted"
         );
     }
+}
+
+// ------------------------- (q) entries of members, one pass, unnamed yet
+
+/// A one-pass read walks every tar member before the manifest says which
+/// are layers, and holds what it found until the end: 2,000 members of
+/// 1,000 entries each (1 GB inflated, 19 MB gzipped) held 2,000,000
+/// entries (about 320 MB; 637 MB for 4,000). They are kept within
+/// MAX_ENTRIES, as a seekable read keeps its layers'.
+#[test]
+fn q_one_pass_members_of_many_entries_are_kept_within_max_entries() {
+    let feed: Feed = Box::new(|w| {
+        let mut inner = Tar::new();
+        for i in 0..1000 {
+            let name = format!("dir/file-with-a-longish-name-{i:06}");
+            inner = inner.put(
+                member_header(name.as_bytes(), tar::EntryType::Regular, 0),
+                b"",
+            );
+        }
+        let inner = inner.finish();
+        let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
+        for m in 0..2000 {
+            let h = member_header(
+                format!("m{m:05}/layer.tar").as_bytes(),
+                tar::EntryType::Regular,
+                inner.len() as u64,
+            );
+            gz.write_all(h.as_bytes())?;
+            gz.write_all(&inner)?;
+        }
+        gz.write_all(&[0u8; 1024])?;
+        gz.finish().map(|_| ())
+    });
+    let o = inspect("-", Some(feed));
+    // no manifest: no image, said as such, within memory
+    assert_bounded("q", &o, &[2]);
 }
