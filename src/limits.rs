@@ -69,7 +69,9 @@ pub const MAX_LAYER_ENTRIES: usize = 1_000_000;
 
 /// Entries kept in memory across all layers of one archive (while a
 /// parallel read is under way, each share keeps at most this many, and
-/// gathering keeps this many in all). Past it, later layers are still
+/// gathering keeps this many in all; a one-pass read keeps this many
+/// across every tar member it walks, before the manifest says which are
+/// layers). Past it, later layers are still
 /// read, counted and hashed, but their entries are not kept. The largest
 /// real images hold a few hundred thousand.
 pub const MAX_ENTRIES: usize = 500_000;
