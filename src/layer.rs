@@ -10,9 +10,9 @@ use crate::detect::{sniff, Compression, Sniffed};
 use crate::digest::{Algorithm, Digest, Hasher};
 use crate::entry::{normalize, Entry, Kind};
 use crate::headers::{Header, Headers};
-use crate::limits::{limit, MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES, MAX_LAYER_PROBLEMS};
+use crate::limits::{limit, MAX_LAYER_ENTRIES, MAX_LAYER_NAME_BYTES};
 use crate::media_type;
-use crate::problem::{Code, Fault, Location, Problem};
+use crate::problem::{Code, Fault, Location, Problem, Unlisted};
 use crate::source::{read_up_to, Advance, Fed, Stream, Tap};
 use crate::whiteout::{classify, Whiteout};
 use crate::xxh64::Xxh64;
@@ -326,8 +326,8 @@ fn hash_content(data: &mut dyn Read, buf: &mut [u8]) -> io::Result<u64> {
 struct Walk {
     name_bytes: u64,
     full: bool,
-    /// Problems past [`MAX_LAYER_PROBLEMS`], counted, not listed.
-    unlisted: usize,
+    /// Problems past [`MAX_LAYER_PROBLEMS`](crate::limits::MAX_LAYER_PROBLEMS), counted, not listed.
+    unlisted: Unlisted,
 }
 
 impl Walk {
@@ -358,17 +358,15 @@ impl Walk {
         .into_iter()
         .flatten()
         {
-            if facts.problems.len() >= MAX_LAYER_PROBLEMS {
-                self.unlisted += 1;
-                continue;
-            }
-            facts.problems.push(Problem::new(
-                Fault::UnsafeName {
-                    name: String::from_utf8_lossy(name).into_owned(),
-                    why,
-                },
-                at(Some(entry.header_offset)).entry_path(&entry.raw),
-            ));
+            self.unlisted.push(&mut facts.problems, || {
+                Problem::new(
+                    Fault::UnsafeName {
+                        name: String::from_utf8_lossy(name).into_owned(),
+                        why,
+                    },
+                    at(Some(entry.header_offset)).entry_path(&entry.raw),
+                )
+            });
         }
         if entry.over_limit {
             return;
@@ -406,18 +404,9 @@ impl Walk {
                 p.location.digest = at(None).digest;
                 p
             }));
-        if self.unlisted > 0 {
-            facts.problems.push(Problem::new(
-                limit!(
-                    MAX_LAYER_PROBLEMS,
-                    format!(
-                        "the problems listed for this layer ({} more found)",
-                        self.unlisted
-                    )
-                ),
-                at(None),
-            ));
-        }
+        facts
+            .problems
+            .extend(self.unlisted.said("this layer", at(None)));
         match result {
             Ok(()) => {
                 let pos = headers.position();

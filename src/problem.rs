@@ -387,6 +387,39 @@ impl Location {
     }
 }
 
+/// Problems of one list (a layer's, a merged filesystem's) past
+/// [`MAX_LAYER_PROBLEMS`](crate::limits::MAX_LAYER_PROBLEMS): counted, not
+/// listed, and said in one `limit` problem at the end.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Unlisted(usize);
+
+impl Unlisted {
+    /// Lists the problem `make` makes while `problems` are fewer than the
+    /// limit; counts it past that.
+    pub(crate) fn push(&mut self, problems: &mut Vec<Problem>, make: impl FnOnce() -> Problem) {
+        if problems.len() >= crate::limits::MAX_LAYER_PROBLEMS {
+            self.0 += 1;
+        } else {
+            problems.push(make());
+        }
+    }
+
+    /// The `limit` problem saying how many of `what` were not listed, if
+    /// any were not.
+    pub(crate) fn said(&self, what: &str, at: Location) -> Option<Problem> {
+        use crate::limits::limit;
+        (self.0 > 0).then(|| {
+            Problem::new(
+                limit!(
+                    MAX_LAYER_PROBLEMS,
+                    format!("the problems listed for {what} ({} more found)", self.0)
+                ),
+                at,
+            )
+        })
+    }
+}
+
 /// How many layer problems a reader has listed, against
 /// [`MAX_PROBLEMS`](crate::limits::MAX_PROBLEMS).
 #[derive(Debug, Clone, Default)]

@@ -8,8 +8,8 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::entry::{Entry, Kind};
-use crate::limits::{limit, MAX_LAYER_PROBLEMS, MAX_TREE_PATH_BYTES};
-use crate::problem::{Fault, Location, Problem};
+use crate::limits::{limit, MAX_TREE_PATH_BYTES};
+use crate::problem::{Fault, Location, Problem, Unlisted};
 use crate::report::FileStats;
 use crate::whiteout::{classify, Whiteout};
 
@@ -119,8 +119,9 @@ pub struct Tree {
     /// What merging found: writes through symlinks that leave the root,
     /// and the limit, if reached. Each names its layer.
     pub problems: Vec<Problem>,
-    /// Problems past [`MAX_LAYER_PROBLEMS`], counted, not listed.
-    unlisted: usize,
+    /// Problems past [`MAX_LAYER_PROBLEMS`](crate::limits::MAX_LAYER_PROBLEMS),
+    /// counted, not listed.
+    unlisted: Unlisted,
 }
 
 fn children_range(dir: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -168,18 +169,10 @@ impl Tree {
             }
             t.changes.push(changes);
         }
-        if t.unlisted > 0 {
-            t.problems.push(Problem::new(
-                limit!(
-                    MAX_LAYER_PROBLEMS,
-                    format!(
-                        "the problems listed for the merged filesystem ({} more found)",
-                        t.unlisted
-                    )
-                ),
-                Location::default(),
-            ));
-        }
+        let unlisted = t
+            .unlisted
+            .said("the merged filesystem", Location::default());
+        t.problems.extend(unlisted);
         t
     }
 
@@ -261,17 +254,15 @@ impl Tree {
                     {
                         let mut at = Location::default().entry_path(path);
                         at.layer = Some(layer);
-                        if self.problems.len() >= MAX_LAYER_PROBLEMS {
-                            self.unlisted += 1;
-                        } else {
-                            self.problems.push(Problem::new(
+                        self.unlisted.push(&mut self.problems, || {
+                            Problem::new(
                                 Fault::UnsafeName {
                                     name: String::from_utf8_lossy(path).into_owned(),
                                     why,
                                 },
                                 at,
-                            ));
-                        }
+                            )
+                        });
                     }
                     // a file where a directory must be: the file goes
                     let old = self.nodes.remove(parent);

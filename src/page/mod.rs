@@ -61,15 +61,17 @@ impl Phase {
     }
 }
 
+mod action;
 mod answers;
 mod compare;
 mod params;
 mod reducer;
 
+pub use action::Action;
 pub use answers::*;
 pub use compare::*;
 pub use params::*;
-pub use reducer::{reduce, Action};
+pub use reducer::reduce;
 
 /// How far the read is: what a progress tick changes, and nothing else.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

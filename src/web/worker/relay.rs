@@ -17,17 +17,22 @@
 //! and unread: past that it waits for the second.
 
 use std::cell::RefCell;
+use std::io::{Read, Seek};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{MessageEvent, MessagePort};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Blob, MessageEvent, MessagePort};
 
+use super::{after, sink, update, Held, Shared, Source};
 use crate::limits::MAX_RELAYED_UNREAD_BYTES;
 use crate::message::{RelayedMember, Update};
 use crate::web::profile;
-use crate::{Dissection, Error, OnePass, Relay, RelayReader, Sink, Stage};
+use crate::{
+    reads_in_one_pass, Dissection, Error, OnePass, OnePassStart, Options, Relay, RelayReader,
+    Share, Sink, Stage,
+};
 
 /// The smallest member handed on: three messages and a copy cost about as
 /// much as hashing and walking a few tens of KiB, so a smaller member is
@@ -295,4 +300,72 @@ pub fn serve(port: MessagePort) {
     });
     port.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
+}
+
+/// Whether `source` is read in one pass (left at its start).
+pub(super) fn one_pass(source: &mut Box<dyn Source>) -> bool {
+    use std::io::SeekFrom;
+    let mut head = [0u8; 512];
+    let mut got = 0;
+    let read = (|| {
+        source.seek(SeekFrom::Start(0))?;
+        while got < head.len() {
+            match source.read(&mut head[got..])? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        source.seek(SeekFrom::Start(0))
+    })();
+    read.is_ok() && reads_in_one_pass(&head[..got])
+}
+
+/// Reads a compressed archive in one pass, handing its layer members to
+/// the second worker through `near`, asynchronously (the walk waits for
+/// the second when it is too far behind).
+pub(super) fn relayed(
+    mut source: Box<dyn Source>,
+    near: Near,
+    share: Option<Share>,
+    blob: Option<Blob>,
+    again: impl FnOnce() -> std::io::Result<Box<dyn Source>> + 'static,
+    opts: Options,
+    state: &Shared,
+) {
+    let t = profile::on().then(profile::now);
+    let size = source.seek(std::io::SeekFrom::End(0)).ok();
+    let rewound = source.seek(std::io::SeekFrom::Start(0));
+    let started = rewound
+        .map_err(|source| crate::Error::Read { offset: 0, source })
+        .and_then(|_| OnePass::start(source, size, &opts, &mut sink()));
+    let pass = match started {
+        Ok(OnePassStart::Walking(pass)) => pass,
+        Ok(OnePassStart::Read(d)) => return after(*d, share, blob, again, &opts, state),
+        Err(e) => {
+            return update(Update::Failed {
+                message: e.to_string(),
+            })
+        }
+    };
+    {
+        let mut s = state.borrow_mut();
+        s.held = Some(Held::Reading {
+            waiting: Vec::new(),
+        });
+        s.heard = Some(near.heard());
+    }
+    let state = state.clone();
+    spawn_local(async move {
+        let result = walk(pass, near, &mut sink()).await;
+        state.borrow_mut().heard = None;
+        if let Some(t) = t {
+            profile::with(|p| p.dissect_ms += profile::now() - t);
+        }
+        match result {
+            Ok(d) => after(d, share, blob, again, &opts, &state),
+            Err(e) => update(Update::Failed {
+                message: e.to_string(),
+            }),
+        }
+    });
 }
