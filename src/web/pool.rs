@@ -8,7 +8,7 @@ use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{Blob, MessageEvent, Worker};
 use yew::Callback;
 
@@ -20,38 +20,9 @@ use crate::web::now;
 use crate::web::profile;
 use crate::web::state::Action;
 
-/// One worker and what waits for it to be ready.
-struct Slot {
-    worker: Worker,
-    ready: bool,
-    /// Ended (crashed, or terminated after a crash).
-    dead: bool,
-    /// Messages for when it is ready, each with what it transfers.
-    pending: Vec<(JsValue, Option<js_sys::Array>)>,
-    _onmessage: Closure<dyn FnMut(MessageEvent)>,
-    _onerror: Closure<dyn FnMut(web_sys::Event)>,
-}
+mod slot;
 
-impl Slot {
-    fn post(&mut self, v: JsValue) {
-        self.post_transfer(v, None);
-    }
-
-    /// Posts `v`, transferring what `transfer` lists (ports, buffers).
-    fn post_transfer(&mut self, v: JsValue, transfer: Option<js_sys::Array>) {
-        if self.dead {
-            return;
-        }
-        if !self.ready {
-            self.pending.push((v, transfer));
-            return;
-        }
-        let _ = match &transfer {
-            Some(t) => self.worker.post_message_with_transfer(&v, t),
-            None => self.worker.post_message(&v),
-        };
-    }
-}
+use slot::{hand_module, retire, why, Slot};
 
 /// The workers' state.
 #[derive(Default)]
@@ -151,48 +122,6 @@ impl PartialEq for Pool {
     fn eq(&self, other: &Pool) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
     }
-}
-
-thread_local! {
-    /// The workers' wasm, compiled once for every worker of the page.
-    static MODULE: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
-}
-
-/// Compiles the workers' wasm (once per page) and hands the compiled
-/// `WebAssembly.Module` to `worker` as its first message; if it cannot be
-/// compiled here, the worker is told to fetch it itself (`null`).
-fn hand_module(worker: &Worker) {
-    let module = MODULE.with(|m| {
-        m.borrow_mut()
-            .get_or_insert_with(|| {
-                let Some(window) = web_sys::window() else {
-                    return js_sys::Promise::reject(&"no window".into());
-                };
-                wasm_bindgen_futures::future_to_promise(async move {
-                    let response =
-                        JsFuture::from(window.fetch_with_str("./worker_bg.wasm")).await?;
-                    let response: web_sys::Response = response.dyn_into()?;
-                    if !response.ok() {
-                        return Err(JsValue::from_str("worker_bg.wasm: not found"));
-                    }
-                    let bytes = JsFuture::from(response.array_buffer()?).await?;
-                    JsFuture::from(js_sys::WebAssembly::compile(&bytes)).await
-                })
-            })
-            .clone()
-    });
-    let send = |worker: &Worker, m: &JsValue| {
-        let msg = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&msg, &"layercakeModule".into(), m);
-        let _ = worker.post_message(&msg);
-    };
-    let worker = worker.clone();
-    spawn_local(async move {
-        match JsFuture::from(module).await {
-            Ok(m) => send(&worker, &m),
-            Err(_) => send(&worker, &JsValue::NULL),
-        }
-    });
 }
 
 /// How many workers read a file: `?workers=N` if given (1 to 8, for
@@ -515,35 +444,4 @@ fn blob_message(blob: &Blob, command: Command) -> JsValue {
     }
     let _ = js_sys::Reflect::set(&msg, &"blob".into(), blob);
     msg.into()
-}
-
-/// Drops slots after the current event (their closures may be running).
-fn retire(slots: Vec<Slot>) {
-    if !slots.is_empty() {
-        spawn_local(async move { drop(slots) });
-    }
-}
-
-/// Why a worker died, from its `error` event, in words.
-fn why(e: &web_sys::Event) -> String {
-    let message = e
-        .dyn_ref::<web_sys::ErrorEvent>()
-        .map(|e| e.message())
-        .unwrap_or_default();
-    let cause = if message.contains("unreachable") {
-        "a WebAssembly trap, most likely out of memory"
-    } else if message.contains("call stack") || message.contains("too much recursion") {
-        "a stack overflow"
-    } else if message.to_ascii_lowercase().contains("memory") {
-        "out of memory"
-    } else if message.is_empty() {
-        "it stopped without saying why (out of memory, or it failed to load)"
-    } else {
-        "an uncaught error"
-    };
-    if message.is_empty() {
-        cause.to_string()
-    } else {
-        format!("{cause} ({message})")
-    }
 }
