@@ -426,10 +426,12 @@ impl Walk {
     }
 }
 
-/// One uncompressed tar layer read from pieces its caller feeds, in order:
-/// the same facts and entries as [`analyze`] gives for the same bytes, for
+/// One layer's tar stream walked from pieces its caller feeds, in order:
+/// the same facts and entries as [`analyze`] gives for the same blob, for
 /// a caller that drives the reads itself (the browser's asynchronous
-/// reads) and hashes the blob elsewhere (several blobs at once). Only the bytes of a member's headers are held
+/// reads) and hashes elsewhere (several streams at once). The stream is an
+/// uncompressed layer's blob ([`Feed::new`]) or a gzip layer's inflated
+/// stream ([`Feed::inflated`]). Only the bytes of a member's headers are held
 /// between pieces, never its content, so a fed read gives no content
 /// digests ([`Entry::content`] stays `None`): a read that wants them uses
 /// [`analyze_with`].
@@ -451,12 +453,21 @@ impl Feed {
     /// or the whole blob); `None` when the blob is not an uncompressed tar
     /// layer hashed with sha256, which [`analyze`] reads instead.
     pub fn new(expect: &Expect, head: &[u8]) -> Option<Feed> {
-        if !Feed::takes(expect, head) {
-            return None;
-        }
+        Feed::takes(expect, head).then(|| Feed::walking(expect, Compression::None))
+    }
+
+    /// Starts the walk of a gzip layer's inflated stream (see
+    /// [`Feed::inflates`]): the caller inflates the blob, feeds the
+    /// inflated bytes and hashes them (the diff_id), hashes the blob itself
+    /// wherever it likes, and ends with [`Feed::finish_inflated`].
+    pub fn inflated(expect: &Expect) -> Feed {
+        Feed::walking(expect, Compression::Gzip)
+    }
+
+    fn walking(expect: &Expect, compression: Compression) -> Feed {
         let mut facts = LayerFacts::empty();
-        facts.compression = Some(Compression::None);
-        Some(Feed {
+        facts.compression = Some(compression);
+        Feed {
             expect: expect.clone(),
             headers: Headers::new(Fed::default()),
             walk: Some(Walk::default()),
@@ -465,13 +476,25 @@ impl Feed {
             unheld: 0,
             facts,
             entries: Vec::new(),
-        })
+        }
     }
 
     /// Whether a blob whose first bytes are `head` is one a feed reads: an
     /// uncompressed tar layer hashed with sha256 ([`Feed::new`] gives
     /// `Some` exactly then).
     pub fn takes(expect: &Expect, head: &[u8]) -> bool {
+        Feed::sha256_layer(expect) && head.len() >= 512 && sniff(head) == Sniffed::Tar
+    }
+
+    /// Whether a blob whose first bytes are `head` is a gzip layer hashed
+    /// with sha256, whose inflated stream [`Feed::inflated`] walks.
+    pub fn inflates(expect: &Expect, head: &[u8]) -> bool {
+        Feed::sha256_layer(expect) && sniff(head) == Sniffed::Gzip
+    }
+
+    /// A layer (or a blob whose media type is not known) named by a sha256
+    /// digest, or by none.
+    fn sha256_layer(expect: &Expect) -> bool {
         let layer = expect
             .media_type
             .as_deref()
@@ -480,7 +503,7 @@ impl Feed {
             .digest
             .as_ref()
             .is_none_or(|d| d.algorithm() == Algorithm::Sha256);
-        layer && sha256 && head.len() >= 512 && sniff(head) == Sniffed::Tar
+        layer && sha256
     }
 
     /// Walks the next piece of the blob.
@@ -536,11 +559,34 @@ impl Feed {
 
     /// Ends the blob, whose sha256 over every byte fed is `digest`, and
     /// returns its facts and entries.
-    pub fn finish(mut self, digest: Digest) -> (LayerFacts, Vec<Entry>) {
+    pub fn finish(self, digest: Digest) -> (LayerFacts, Vec<Entry>) {
+        self.finish_blob(digest, None)
+    }
+
+    /// Ends a gzip layer's inflated stream (see [`Feed::inflated`]), whose
+    /// sha256 is `diff_id`; the blob is `size` bytes with sha256 `digest`.
+    /// The same facts and entries as [`analyze`] finds in a blob that
+    /// inflates whole.
+    pub fn finish_inflated(
+        self,
+        diff_id: Digest,
+        size: u64,
+        digest: Digest,
+    ) -> (LayerFacts, Vec<Entry>) {
+        self.finish_blob(diff_id, Some((size, digest)))
+    }
+
+    /// Ends the walk of a stream whose sha256 is `diff_id`, of a blob of
+    /// `blob` (its size and digest), or of the stream itself when `None`.
+    fn finish_blob(
+        mut self,
+        diff_id: Digest,
+        blob: Option<(u64, Digest)>,
+    ) -> (LayerFacts, Vec<Entry>) {
         self.headers.get_mut().end();
         self.step();
         let fed = self.headers.get_mut().fed();
-        let size = fed + self.unheld;
+        let stream_size = fed + self.unheld;
         let digest_of = self.expect.digest.clone();
         let at = |offset: Option<u64>| Location {
             offset,
@@ -555,11 +601,12 @@ impl Feed {
             }
             walk.end(&mut self.headers, result, &None, &mut self.facts, &at);
         }
+        let (size, digest) = blob.unwrap_or((stream_size, diff_id.clone()));
         let mut facts = self.facts;
         facts.size = size;
         let mut entries = self.entries;
         entries.shrink_to_fit();
-        facts.uncompressed_size = Some(size);
+        facts.uncompressed_size = Some(stream_size);
         let loc = Location {
             digest: self.expect.digest.clone(),
             offset: Some(size),
@@ -572,8 +619,8 @@ impl Feed {
             size < want
         });
         if !short {
-            facts.digest = Some(digest.clone());
-            facts.diff_id = Some(digest);
+            facts.digest = Some(digest);
+            facts.diff_id = Some(diff_id);
         }
         if facts.counts.files > 0 && entries.iter().any(|e| e.path == b"stargz.index.json") {
             facts.estargz = true;

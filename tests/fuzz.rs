@@ -20,6 +20,8 @@
 //! LAYERCAKE_FUZZ_SEED=1234 cargo test --test fuzz -- --nocapture
 //! ```
 
+#[path = "common/batch.rs"]
+mod batch;
 #[path = "common/build.rs"]
 mod build;
 #[path = "common/relay.rs"]
@@ -34,13 +36,12 @@ use layercake::digest::Digest;
 use layercake::listing::{Marks, Sort};
 use layercake::message::{Answer, Query, View};
 use layercake::session::Session;
-use layercake::{
-    dissect, dissect_stream, Batch, Dissection, Error, Options, Outcome, Quiet, Share,
-};
+use layercake::{dissect, dissect_stream, Dissection, Error, Options, Quiet, Share};
 use relay::{comparable, relayed_read};
 use serde_json::{json, Value};
 use tar::EntryType;
 
+use batch::batch_read;
 use build::*;
 
 // --------------------------------------------------------------------- rng
@@ -698,52 +699,6 @@ fn shared_read(bytes: &[u8]) -> Dissection {
     first.finish(&Options::default(), &mut Quiet)
 }
 
-/// Reads `bytes` as the page's worker does: the images first, then the
-/// layer blobs four at a time through a `Batch` (in small pieces, so every
-/// blob spans several), and those it declines one at a time.
-fn batch_read(bytes: &[u8], piece: usize) -> Dissection {
-    let opts = Options {
-        read_layers: false,
-        ..Options::default()
-    };
-    let mut d = dissect(Cursor::new(bytes), &opts, &mut Quiet).expect("read once already");
-    if !d.report.archive.seekable {
-        return d; // read in one pass, and finished
-    }
-    let mine = d.share_blobs(None);
-    let mut batch = Batch::new(&d, &mine, piece, None, 1 << 20);
-    let mut declined = Vec::new();
-    loop {
-        let wants = batch.wants(&mut Quiet);
-        let pieces: Vec<_> = wants
-            .iter()
-            .map(|w| {
-                let r = bytes
-                    .get(w.start as usize..w.end as usize)
-                    .ok_or_else(|| "past the end".to_string());
-                (w.lane, r)
-            })
-            .collect();
-        let done = wants.is_empty();
-        for o in batch.take(pieces, &mut Quiet) {
-            match o {
-                Outcome::Read {
-                    blob,
-                    facts,
-                    entries,
-                } => d.complete(blob, *facts, entries),
-                Outcome::Declined { blob } => declined.push(blob),
-            }
-        }
-        if done {
-            break;
-        }
-    }
-    d.read_blobs(Cursor::new(bytes), &declined, &mut Quiet);
-    assert!(d.missing().is_empty(), "a batch left blobs unread");
-    d.finish(&Options::default(), &mut Quiet)
-}
-
 /// Reads `bytes` both ways and exercises what was found; returns the
 /// images found (seekable read), so a run can say how many cases held any.
 fn run_case(bytes: &[u8]) -> usize {
@@ -763,7 +718,7 @@ fn run_case(bytes: &[u8]) -> usize {
         assert!(a == b, "two shares' report differs from one reader's");
         // the page's way: blobs four at a time, in pieces
         let small = if bytes.len() < 1 << 20 { 512 } else { 64 << 10 };
-        let batched = batch_read(bytes, small + bytes.len() % 3000);
+        let (batched, _) = batch_read(bytes, small + bytes.len() % 3000);
         let c = serde_json::to_value(&batched.report).unwrap();
         assert!(a == c, "a batch read's report differs from one reader's");
         for (x, y) in whole.blobs.iter().zip(&batched.blobs) {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod attest;
+pub mod batch;
 pub mod build;
 pub mod facts;
 pub mod read;

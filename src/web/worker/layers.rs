@@ -1,6 +1,7 @@
 //! A seekable archive's layer blobs read in the worker: the small ones
-//! from the buffered source, the others four at a time through a
-//! [`Batch`], each lane's next pieces already being read
+//! from the buffered source, the others (uncompressed and gzip layers)
+//! four streams at a time through a [`Batch`], each lane's next pieces
+//! already being read
 //! (`Blob.arrayBuffer()`) while the current ones are walked and hashed.
 
 use wasm_bindgen_futures::JsFuture;
@@ -64,8 +65,8 @@ async fn finish_read(r: Reading, buf: &mut Vec<u8>) -> Result<(), String> {
 const SMALL_BLOB: u64 = 256 << 10;
 
 /// Reads this reader's layer blobs: the small ones one at a time from
-/// `source`; the others four at a time through a [`Batch`] (uncompressed
-/// layers, hashed in step), with the next piece of each lane already being
+/// `source`; the others four streams at a time through a [`Batch`]
+/// (uncompressed and gzip layers, hashed in step), with the next piece of each lane already being
 /// read while the current ones are hashed; then the blobs it declines, one
 /// at a time from `source`.
 pub(super) async fn read_layers(
@@ -99,20 +100,24 @@ pub(super) async fn read_layers(
             };
             now.push((w.lane, r));
         }
-        // the next rounds', most likely: each lane's next pieces (a read
-        // guessed wrong is dropped, unread)
-        ahead.retain(|r| {
-            wants
-                .iter()
-                .any(|w| r.start >= w.end && r.end <= w.blob_end)
-        });
-        for w in &wants {
-            let mut at = w.end;
+        // the next rounds', most likely: each busy lane's next pieces
+        // past what it reads now (a read guessed wrong is dropped, unread)
+        let unread: Vec<(u64, u64)> = batch
+            .unread()
+            .into_iter()
+            .map(|(lane, start, end)| {
+                let w = wants.iter().find(|w| w.lane == lane);
+                (w.map_or(start, |w| w.end), end)
+            })
+            .collect();
+        ahead.retain(|r| unread.iter().any(|&(s, e)| r.start >= s && r.end <= e));
+        for &(start, blob_end) in &unread {
+            let mut at = start;
             for _ in 0..READ_AHEAD {
-                if at >= w.blob_end {
+                if at >= blob_end {
                     break;
                 }
-                let end = (at + PIECE as u64).min(w.blob_end);
+                let end = (at + PIECE as u64).min(blob_end);
                 if !ahead.iter().any(|r| r.start == at) {
                     if let Ok(r) = start_read(blob, at, end) {
                         ahead.push(r);
@@ -153,7 +158,7 @@ pub(super) async fn read_layers(
                 Outcome::Declined { blob } => declined.push(blob),
             }
         }
-        if wants.is_empty() {
+        if batch.is_done() {
             break;
         }
     }
