@@ -170,6 +170,7 @@ for (const file of files) {
     console.table(profile.workers.map((w) => ({
       worker: w.worker, 'wasm start': w.start_ms, dissect: w.dissect_ms,
       'blob reads': w.read_ms, reads: w.reads, MB: w.read_mb, 'hash+inflate+tar+entries': w.analyze_ms,
+      '(inflate': w.inflate_ms, 'walk': w.walk_ms, 'hash)': w.hash_ms, 'lanes': w.lanes,
       layers: w.layers, 'post updates': w.post_ms, posts: w.posts, 'post shares': w.forward_ms,
       merge: w.merge_ms, finish: w.finish_ms, 'relay wait': w.relay_wait_ms, 'relayed MB': w.relayed_mb,
     })));

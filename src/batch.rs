@@ -68,25 +68,41 @@ enum Work {
 
 /// A gzip layer being inflated in a lane.
 struct Inflate {
-    /// Inflates into its `Vec`: this round's inflated bytes.
+    /// Inflates into its `Vec` (made once, a piece and a write's worth
+    /// long): this round's inflated bytes.
     decoder: MultiGzDecoder<Vec<u8>>,
-    /// The compressed piece being inflated; `input[used..]` is left.
-    input: Vec<u8>,
+    /// The lane's compressed piece is inflated up to here.
     used: usize,
+    /// The piece's length.
+    len: usize,
     /// Walks the inflated stream.
     feed: Feed,
     /// Every byte is inflated and the last member's trailer checked.
     ended: bool,
 }
 
+/// What one `write` of the decoder inflates at most (flate2's buffer).
+const WRITE_OUT: usize = 32 << 10;
+
 impl Inflate {
-    /// Inflates what is left of the input until about `cap` bytes come out
-    /// (a write inflates at most 32 KiB), and ends the stream once `last`
-    /// (the blob's last piece) is inflated whole.
-    fn step(&mut self, cap: usize, last: bool) -> io::Result<()> {
+    fn new(expect: &Expect, cap: usize) -> Inflate {
+        Inflate {
+            decoder: MultiGzDecoder::new(Vec::with_capacity(cap + 2 * WRITE_OUT)),
+            used: 0,
+            len: 0,
+            feed: Feed::inflated(expect),
+            ended: false,
+        }
+    }
+
+    /// Inflates what is left of the compressed piece `input` until about
+    /// `cap` bytes come out (at most [`WRITE_OUT`] more), walks them, and
+    /// ends the stream once `last` (the blob's last piece) is inflated
+    /// whole.
+    fn step(&mut self, input: &[u8], cap: usize, last: bool) -> io::Result<()> {
         self.decoder.get_mut().clear();
-        while self.used < self.input.len() && self.decoder.get_ref().len() < cap {
-            let n = self.decoder.write(&self.input[self.used..])?;
+        while self.used < self.len && self.decoder.get_ref().len() < cap {
+            let n = self.decoder.write(&input[self.used..self.len])?;
             if n == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -95,7 +111,7 @@ impl Inflate {
             }
             self.used += n;
         }
-        if last && self.used == self.input.len() && !self.ended {
+        if last && self.used == self.len && !self.ended {
             self.decoder.try_finish()?;
             self.ended = true;
         }
@@ -116,7 +132,7 @@ impl Lane {
     /// an inflating lane with compressed bytes left, or none left to read.
     fn has_input(&self) -> bool {
         match &self.work {
-            Work::Inflate(i) => i.used < i.input.len() || self.done == self.job.size,
+            Work::Inflate(i) => i.used < i.len || self.done == self.job.size,
             _ => false,
         }
     }
@@ -165,6 +181,24 @@ pub enum Outcome {
     },
 }
 
+/// Where a batch's time went, when it was given a clock
+/// ([`Batch::timed`]): milliseconds of its clock.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Inflating gzip layers.
+    pub inflate_ms: f64,
+    /// Walking tar streams (uncompressed layers; inflated ones are walked
+    /// as they are inflated, in `inflate_ms`).
+    pub walk_ms: f64,
+    /// Hashing the four lanes.
+    pub hash_ms: f64,
+    /// Rounds taken ([`Batch::take`] calls).
+    pub rounds: u64,
+    /// Busy lanes over all rounds (over `rounds`: how many lanes a round
+    /// hashed on average, of four).
+    pub busy_lanes: u64,
+}
+
 /// Blobs of one dissection, read in step four at a time.
 pub struct Batch {
     queue: VecDeque<Job>,
@@ -180,6 +214,10 @@ pub struct Batch {
     last: u64,
     /// Declined before a lane was spent on them.
     declined: Vec<usize>,
+    /// Each lane's piece, as read.
+    bufs: [Vec<u8>; LANES],
+    clock: Option<fn() -> f64>,
+    timings: Timings,
 }
 
 impl Batch {
@@ -225,7 +263,30 @@ impl Batch {
             step: progress_step.max(1),
             last: 0,
             declined,
+            bufs: Default::default(),
+            clock: None,
+            timings: Timings::default(),
         }
+    }
+
+    /// Times its steps with `clock` (milliseconds), for [`Batch::timings`].
+    pub fn timed(mut self, clock: fn() -> f64) -> Batch {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Where the time went so far (all zero unless [`Batch::timed`]).
+    pub fn timings(&self) -> Timings {
+        self.timings
+    }
+
+    /// Adds the time since `since` to the phase `phase` picks, and
+    /// returns the clock now.
+    fn lap(&mut self, since: f64, phase: fn(&mut Timings) -> &mut f64) -> f64 {
+        let Some(clock) = self.clock else { return 0.0 };
+        let now = clock();
+        *phase(&mut self.timings) += now - since;
+        now
     }
 
     /// Whether every blob is read or declined (and every outcome handed
@@ -297,68 +358,94 @@ impl Batch {
         pieces: Vec<(usize, Result<&[u8], String>)>,
         sink: &mut dyn Sink,
     ) -> Vec<Outcome> {
+        let filled = pieces
+            .into_iter()
+            .map(|(lane, piece)| {
+                let filled = piece.map(|bytes| {
+                    if let Some(buf) = self.bufs.get_mut(lane) {
+                        buf.clear();
+                        buf.extend_from_slice(bytes);
+                    }
+                });
+                (lane, filled)
+            })
+            .collect();
+        self.take_filled(filled, sink)
+    }
+
+    /// The buffer to read lane `lane`'s next piece into, for
+    /// [`Batch::take_filled`] (only for a lane the last [`Batch::wants`]
+    /// named: another lane may still be inflating what its buffer holds).
+    ///
+    /// # Panics
+    ///
+    /// If `lane >= LANES`.
+    pub fn buffer(&mut self, lane: usize) -> &mut Vec<u8> {
+        &mut self.bufs[lane]
+    }
+
+    /// [`Batch::take`] for pieces read straight into [`Batch::buffer`]:
+    /// for each lane of the last [`Batch::wants`], `Ok` once its buffer
+    /// holds the piece, or why the read failed.
+    pub fn take_filled(
+        &mut self,
+        filled: Vec<(usize, Result<(), String>)>,
+        sink: &mut dyn Sink,
+    ) -> Vec<Outcome> {
         let mut out: Vec<Outcome> = std::mem::take(&mut self.declined)
             .into_iter()
             .map(|blob| Outcome::Declined { blob })
             .collect();
-        let mut given: [&[u8]; LANES] = [&[]; LANES];
-        for (lane, piece) in pieces {
-            let Some(l) = self.lanes.get_mut(lane).and_then(Option::as_mut) else {
+        let mut t = self.clock.map_or(0.0, |c| c());
+        let mut fresh = [false; LANES];
+        let mut dropped = Vec::new();
+        for (lane, result) in filled {
+            let (Some(Some(l)), Some(bytes)) = (self.lanes.get_mut(lane), self.bufs.get(lane))
+            else {
                 continue;
             };
             let want = self.piece.min(l.job.size - l.done) as usize;
-            let bytes = match piece {
-                Ok(b) if b.len() == want && !l.has_input() => b,
-                _ => {
-                    // a failed or short read: the pull read says what went wrong
-                    let blob = l.job.blob;
-                    out.push(self.drop_blob(blob));
-                    continue;
-                }
-            };
+            if result.is_err() || bytes.len() != want || l.has_input() {
+                // a failed or short read: the pull read says what went wrong
+                dropped.push(l.job.blob);
+                continue;
+            }
             if matches!(l.work, Work::New) {
-                l.work = if Feed::takes(&l.job.expect, bytes) {
-                    Feed::new(&l.job.expect, bytes).map_or(Work::New, |f| Work::Walk(Box::new(f)))
+                if Feed::takes(&l.job.expect, bytes) {
+                    if let Some(feed) = Feed::new(&l.job.expect, bytes) {
+                        l.work = Work::Walk(Box::new(feed));
+                    }
                 } else if Feed::inflates(&l.job.expect, bytes) {
                     // the blob as stored is hashed by the next free lane
                     self.queue.push_front(Job {
                         task: Task::Hash,
                         ..l.job.clone()
                     });
-                    Work::Inflate(Box::new(Inflate {
-                        decoder: MultiGzDecoder::new(Vec::new()),
-                        input: Vec::new(),
-                        used: 0,
-                        feed: Feed::inflated(&l.job.expect),
-                        ended: false,
-                    }))
-                } else {
-                    Work::New
-                };
-                if matches!(l.work, Work::New) {
-                    let blob = l.job.blob;
-                    out.push(self.drop_blob(blob));
-                    continue;
+                    let cap = self.piece as usize;
+                    l.work = Work::Inflate(Box::new(Inflate::new(&l.job.expect, cap)));
                 }
             }
             l.done += bytes.len() as u64;
+            fresh[lane] = true;
             match &mut l.work {
-                Work::New => {}
+                // neither an uncompressed nor a gzip layer
+                Work::New => dropped.push(l.job.blob),
                 Work::Walk(feed) => {
                     feed.feed(bytes);
                     self.read += bytes.len() as u64;
                     self.inflated += bytes.len() as u64;
-                    given[lane] = bytes;
                 }
-                Work::Hash => given[lane] = bytes,
+                Work::Hash => {}
                 Work::Inflate(i) => {
                     self.read += bytes.len() as u64;
-                    i.input.clear();
-                    i.input.extend_from_slice(bytes);
-                    i.used = 0;
+                    (i.used, i.len) = (0, bytes.len());
                 }
             }
         }
+        for blob in dropped {
+            out.push(self.drop_blob(blob));
+        }
+        t = self.lap(t, |t| &mut t.walk_ms);
         // every inflating lane inflates its next piece's worth
         for lane in 0..LANES {
             let Some(l) = self.lanes[lane].as_mut() else {
@@ -368,7 +455,7 @@ impl Batch {
             let Work::Inflate(i) = &mut l.work else {
                 continue;
             };
-            match i.step(self.piece as usize, last) {
+            match i.step(&self.bufs[lane], self.piece as usize, last) {
                 Ok(()) => self.inflated += i.decoder.get_ref().len() as u64,
                 Err(_) => {
                     // damaged: the pull read says how
@@ -377,16 +464,21 @@ impl Batch {
                 }
             }
         }
+        t = self.lap(t, |t| &mut t.inflate_ms);
         let inputs: [&[u8]; LANES] = std::array::from_fn(|lane| match &self.lanes[lane] {
             Some(Lane {
                 work: Work::Inflate(i),
                 ..
             }) => i.decoder.get_ref().as_slice(),
-            Some(_) => given[lane],
+            Some(_) if fresh[lane] => &self.bufs[lane],
+            Some(_) => &[],
             // dropped this round: nothing to hash
             None => &[],
         });
+        self.timings.rounds += 1;
+        self.timings.busy_lanes += inputs.iter().filter(|i| !i.is_empty()).count() as u64;
         self.hasher.update4(inputs);
+        self.lap(t, |t| &mut t.hash_ms);
         for lane in 0..LANES {
             if let Some(o) = self.finish_lane(lane, sink) {
                 out.push(o);

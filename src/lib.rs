@@ -57,7 +57,7 @@ mod tree;
 mod whiteout;
 pub mod xxh64;
 
-pub use batch::{Batch, Outcome, Want};
+pub use batch::{Batch, Outcome, Timings, Want};
 pub use config::{short_command, Config, HistoryStep};
 pub use contents::{read_file, read_files, read_files_checked, FileRef, PREVIEW_BYTES};
 pub use decompress::ZstdFrames;

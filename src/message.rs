@@ -199,6 +199,23 @@ pub struct Profile {
     /// Bytes of layer members handed to the other worker.
     #[serde(default)]
     pub relayed_bytes: u64,
+    /// Of `analyze_ms`, in the four-lane reads: inflating gzip layers (and
+    /// walking what came out).
+    #[serde(default)]
+    pub inflate_ms: f64,
+    /// Of `analyze_ms`, in the four-lane reads: walking uncompressed
+    /// layers.
+    #[serde(default)]
+    pub walk_ms: f64,
+    /// Of `analyze_ms`, in the four-lane reads: hashing.
+    #[serde(default)]
+    pub hash_ms: f64,
+    /// The four-lane reads' rounds, and the lanes they hashed in all.
+    #[serde(default)]
+    pub rounds: u64,
+    /// See `rounds`.
+    #[serde(default)]
+    pub busy_lanes: u64,
 }
 
 /// One step of a dissection: the core's [`Event`]s, and its failure.
