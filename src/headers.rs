@@ -97,6 +97,22 @@ pub struct Headers<R> {
     problems: Vec<Problem>,
     /// Set once the walk met a zero block (the end-of-archive marker).
     ended: bool,
+    /// The records read so far of a member whose header a fed source has
+    /// not given whole yet: [`Headers::next_header`] goes on from them.
+    group: Group,
+    /// The state at the last record boundary of the current call, where
+    /// [`Headers::rewind`] goes back to.
+    checkpoint: Option<Saved>,
+}
+
+/// The long-name and PAX records read before a member's own header.
+#[derive(Default)]
+struct Group {
+    long_name: Option<Vec<u8>>,
+    long_link: Option<Vec<u8>>,
+    local: Option<Records>,
+    /// Where the first of them starts (the member's header offset).
+    first: Option<u64>,
 }
 
 impl<R: Advance> Headers<R> {
@@ -110,12 +126,19 @@ impl<R: Advance> Headers<R> {
             globals: Rc::default(),
             problems: Vec::new(),
             ended: false,
+            group: Group::default(),
+            checkpoint: None,
         }
     }
 
     /// Bytes of the stream consumed so far.
     pub fn position(&self) -> u64 {
         self.pos
+    }
+
+    /// The source, to look at.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
     }
 
     /// The source.
@@ -147,6 +170,24 @@ impl<R: Advance> Headers<R> {
         self.globals = saved.globals;
         self.problems.truncate(saved.problems);
         self.ended = saved.ended;
+    }
+
+    /// Undoes a [`Headers::next_header`] call that stopped because a fed
+    /// source has no more bytes yet ([`io::ErrorKind::WouldBlock`]) back to
+    /// the last record boundary it reached, keeping the records read
+    /// before it: the next call goes on from there. Returns where the
+    /// source must be moved back to, and the first offset that will be
+    /// read again (bytes before it are never read again). A member's
+    /// header group may be long (records skipped past
+    /// [`MAX_HEADER_RECORD_BYTES`], or many records in a row), but a fed
+    /// source never holds more than one record of it.
+    pub fn rewind(&mut self) -> (u64, u64) {
+        let Some(cp) = self.checkpoint.take() else {
+            return (self.pos, self.next.max(self.pos));
+        };
+        let at = (cp.position(), cp.next_header_at());
+        self.restore(cp);
+        at
     }
 
     /// The limits reached so far, taken.
@@ -223,11 +264,27 @@ impl<R: Advance> Headers<R> {
     /// The next member's header, or `None` at the end of the archive (a
     /// zero block, or the end of the stream).
     pub fn next_header(&mut self) -> io::Result<Option<Header>> {
-        let mut long_name: Option<Vec<u8>> = None;
-        let mut long_link: Option<Vec<u8>> = None;
-        let mut local: Option<Records> = None;
-        let mut first: Option<u64> = None;
+        let mut group = std::mem::take(&mut self.group);
+        let read = self.next_in_group(&mut group);
+        if matches!(&read, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            // kept for the call that goes on after a rewind
+            self.group = group;
+        } else {
+            self.checkpoint = None;
+        }
+        read
+    }
+
+    /// [`Headers::next_header`], from the records `group` already holds.
+    fn next_in_group(&mut self, group: &mut Group) -> io::Result<Option<Header>> {
+        let Group {
+            long_name,
+            long_link,
+            local,
+            first,
+        } = group;
         loop {
+            self.checkpoint = Some(self.save());
             if !self.skip_to(self.next)? {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -315,9 +372,9 @@ impl<R: Advance> Headers<R> {
                         d
                     });
                     if flag == b'L' {
-                        long_name = data;
+                        *long_name = data;
                     } else {
-                        long_link = data;
+                        *long_link = data;
                     }
                     continue;
                 }

@@ -506,6 +506,12 @@ impl Feed {
         layer && sha256
     }
 
+    /// Bytes of the stream held between pieces (a header not yet whole):
+    /// at most about one header record's, however the stream is cut.
+    pub fn held(&self) -> usize {
+        self.headers.get_ref().held()
+    }
+
     /// Walks the next piece of the blob.
     pub fn feed(&mut self, bytes: &[u8]) {
         let fed = self.headers.get_mut();
@@ -536,7 +542,6 @@ impl Feed {
             ..Location::default()
         };
         loop {
-            let saved = self.headers.save();
             match self.headers.next_header() {
                 Ok(Some(h)) => walk.member(h, None, &mut self.entries, &mut self.facts, &at),
                 Ok(None) => {
@@ -544,9 +549,11 @@ impl Feed {
                     break;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.keep_from = saved.next_header_at();
-                    self.headers.get_mut().seek_to(saved.position());
-                    self.headers.restore(saved);
+                    // back to the last record boundary: the bytes held
+                    // are at most a record's, however long the header
+                    let (position, keep_from) = self.headers.rewind();
+                    self.keep_from = keep_from;
+                    self.headers.get_mut().seek_to(position);
                     break;
                 }
                 Err(e) => {

@@ -378,6 +378,11 @@ impl Fed {
     pub fn fed(&self) -> u64 {
         self.len
     }
+
+    /// Bytes held for reading again.
+    pub fn held(&self) -> usize {
+        self.buf.len()
+    }
 }
 
 impl Read for Fed {

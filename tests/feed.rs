@@ -219,3 +219,45 @@ fn feed_declines_what_analyze_reads_another_way() {
     );
     assert!(Feed::new(&Expect::default(), &tar[..512]).is_some());
 }
+
+/// A member's header group as long as an attacker likes (a record skipped
+/// past `MAX_HEADER_RECORD_BYTES`, or thousands of records in a row): fed
+/// in pieces, the walk holds about one record, not the group, and finds
+/// what the pull read finds.
+#[test]
+fn a_long_header_group_is_not_held_whole() {
+    let skipped = pax_record("comment", &vec![b'x'; 40 << 20]);
+    let big = pax_member(Tar::new(), EntryType::XHeader, &skipped)
+        .file("after/the/big/record", b"content")
+        .file("next", b"more")
+        .finish();
+    let mut chain = Tar::new();
+    for i in 0..3000 {
+        chain = pax_member(
+            chain,
+            EntryType::XHeader,
+            &pax_record("comment", format!("{i:04}{}", "y".repeat(4000)).as_bytes()),
+        );
+    }
+    let chain = chain
+        .file("after/the/chain", b"content")
+        .file("next", b"more")
+        .finish();
+    for (what, tar) in [("a 40 MiB PAX record", big), ("3,000 PAX records", chain)] {
+        let pulled = analyze(&tar, &Expect::default());
+        assert!(
+            pulled.1.iter().any(|e| e.path.starts_with(b"after/")),
+            "{what}"
+        );
+        let mut feed = Feed::new(&Expect::default(), &tar[..512]).unwrap();
+        let mut most = 0;
+        for piece in tar.chunks(1 << 20) {
+            feed.feed(piece);
+            most = most.max(feed.held());
+        }
+        assert!(most <= 3 << 20, "{what}: {most} bytes held between pieces");
+        let pushed = feed.finish(Digest::sha256_of(&tar));
+        assert_eq!(pushed.0, pulled.0, "{what}: facts");
+        assert!(pushed.1 == pulled.1, "{what}: entries");
+    }
+}
