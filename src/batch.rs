@@ -443,7 +443,7 @@ impl Batch {
             }
         }
         for blob in dropped {
-            out.push(self.drop_blob(blob));
+            out.extend(self.drop_blob(blob));
         }
         t = self.lap(t, |t| &mut t.walk_ms);
         // every inflating lane inflates its next piece's worth
@@ -460,7 +460,7 @@ impl Batch {
                 Err(_) => {
                     // damaged: the pull read says how
                     let blob = l.job.blob;
-                    out.push(self.drop_blob(blob));
+                    out.extend(self.drop_blob(blob));
                 }
             }
         }
@@ -556,8 +556,11 @@ impl Batch {
 
     /// Gives a blob back to be read another way: stops every lane on it
     /// (what they hashed belongs to no one now) and drops its queued jobs
-    /// and any half done.
-    fn drop_blob(&mut self, blob: usize) -> Outcome {
+    /// and any half done. `None` if it was given back already (both lanes
+    /// of a gzip layer can fail in one round).
+    fn drop_blob(&mut self, blob: usize) -> Option<Outcome> {
+        let queued = self.queue.len();
+        let mut held = self.halves.remove(&blob).is_some();
         for lane in 0..LANES {
             if self.lanes[lane]
                 .as_ref()
@@ -565,10 +568,11 @@ impl Batch {
             {
                 self.lanes[lane] = None;
                 self.hasher.finish(lane);
+                held = true;
             }
         }
         self.queue.retain(|j| j.blob != blob);
-        self.halves.remove(&blob);
-        Outcome::Declined { blob }
+        held |= self.queue.len() < queued;
+        held.then_some(Outcome::Declined { blob })
     }
 }

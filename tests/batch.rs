@@ -195,3 +195,52 @@ fn a_gzip_layer_of_the_wrong_size_reads_as_one_reader_reads_it() {
         same_as_one_reader(&format!("size {delta:+}"), &archive, 4099);
     }
 }
+
+/// Reads that fail while both lanes of a gzip layer are on it (the blob
+/// and its inflating): the layer is handed back once, and read the other
+/// way as one reader reads it.
+#[test]
+fn failed_reads_hand_a_gzip_layer_back_once() {
+    use layercake::{Batch, Outcome};
+    let tar = layer_tar(11);
+    let gz = gzip(&tar);
+    let archive = image_with(&[(LAYER_GZ, gz)], &[sha(&tar)]);
+    let whole = dissect(Cursor::new(&archive), &Options::default(), &mut Quiet).unwrap();
+    let opts = Options {
+        read_layers: false,
+        ..Options::default()
+    };
+    let mut d = dissect(Cursor::new(&archive), &opts, &mut Quiet).unwrap();
+    let mine = d.share_blobs(None);
+    let mut batch = Batch::new(&d, &mine, 4099, None, 1 << 20);
+    let (mut declined, mut round, mut busy_lanes) = (Vec::new(), 0, 0);
+    while !batch.is_done() {
+        let wants = batch.wants(&mut Quiet);
+        busy_lanes = busy_lanes.max(wants.len());
+        round += 1;
+        // both lanes are on the blob from the second round: fail them
+        let fail = round == 3;
+        let pieces = wants
+            .iter()
+            .map(|w| {
+                let r = if fail {
+                    Err("the disk went away".to_string())
+                } else {
+                    Ok(&archive[w.start as usize..w.end as usize])
+                };
+                (w.lane, r)
+            })
+            .collect();
+        for o in batch.take(pieces, &mut Quiet) {
+            match o {
+                Outcome::Read { .. } => panic!("the layer read whole through failed reads"),
+                Outcome::Declined { blob } => declined.push(blob),
+            }
+        }
+    }
+    assert_eq!(busy_lanes, 2, "the blob and its inflating in two lanes");
+    assert_eq!(declined.len(), 1, "handed back {declined:?}");
+    d.read_blobs(Cursor::new(&archive), &declined, &mut Quiet);
+    let d = d.finish(&Options::default(), &mut Quiet);
+    assert_same("failed reads", &whole, &d, 4099);
+}
