@@ -23,129 +23,16 @@
 //! (see [`Dissection::read_blobs`]), which says what went wrong.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{self, Write};
-
-use flate2::write::MultiGzDecoder;
 
 use crate::digest::Digest;
 use crate::dissect::{expectations, Dissection, Event, Sink};
 use crate::entry::Entry;
-use crate::layer::{Expect, Feed, LayerFacts};
+use crate::layer::{Feed, LayerFacts};
 use crate::sha256x4::{Sha256x4, LANES};
 
-/// What a job does with its blob.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Task {
-    /// Reads a blob: its first piece says how (walked, or inflated).
-    Read,
-    /// Hashes a gzip layer's blob as stored (another lane inflates it).
-    Hash,
-}
+mod lane;
 
-/// One blob to read.
-#[derive(Clone)]
-struct Job {
-    blob: usize,
-    path: String,
-    offset: u64,
-    size: u64,
-    expect: Expect,
-    task: Task,
-}
-
-/// What a busy lane does with the pieces of its blob.
-enum Work {
-    /// Waits for its first piece, which says what the blob is.
-    New,
-    /// An uncompressed tar layer: each piece walked and hashed.
-    Walk(Box<Feed>),
-    /// A gzip layer's blob: each piece hashed.
-    Hash,
-    /// A gzip layer: each piece inflated, and the inflated stream walked
-    /// and hashed.
-    Inflate(Box<Inflate>),
-}
-
-/// A gzip layer being inflated in a lane.
-struct Inflate {
-    /// Inflates into its `Vec` (made once, a piece and a write's worth
-    /// long): this round's inflated bytes.
-    decoder: MultiGzDecoder<Vec<u8>>,
-    /// The lane's compressed piece is inflated up to here.
-    used: usize,
-    /// The piece's length.
-    len: usize,
-    /// Walks the inflated stream.
-    feed: Feed,
-    /// Every byte is inflated and the last member's trailer checked.
-    ended: bool,
-}
-
-/// What one `write` of the decoder inflates at most (flate2's buffer).
-const WRITE_OUT: usize = 32 << 10;
-
-impl Inflate {
-    fn new(expect: &Expect, cap: usize) -> Inflate {
-        Inflate {
-            decoder: MultiGzDecoder::new(Vec::with_capacity(cap + 2 * WRITE_OUT)),
-            used: 0,
-            len: 0,
-            feed: Feed::inflated(expect),
-            ended: false,
-        }
-    }
-
-    /// Inflates what is left of the compressed piece `input` until about
-    /// `cap` bytes come out (at most [`WRITE_OUT`] more), walks them, and
-    /// ends the stream once `last` (the blob's last piece) is inflated
-    /// whole.
-    fn step(&mut self, input: &[u8], cap: usize, last: bool) -> io::Result<()> {
-        self.decoder.get_mut().clear();
-        while self.used < self.len && self.decoder.get_ref().len() < cap {
-            let n = self.decoder.write(&input[self.used..self.len])?;
-            if n == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "the gzip stream takes no more bytes",
-                ));
-            }
-            self.used += n;
-        }
-        if last && self.used == self.len && !self.ended {
-            self.decoder.try_finish()?;
-            self.ended = true;
-        }
-        self.feed.feed(self.decoder.get_ref());
-        Ok(())
-    }
-}
-
-/// A lane's blob, and how far it is read.
-struct Lane {
-    job: Job,
-    done: u64,
-    work: Work,
-}
-
-impl Lane {
-    /// Whether the lane has what it needs for this round without a read:
-    /// an inflating lane with compressed bytes left, or none left to read.
-    fn has_input(&self) -> bool {
-        match &self.work {
-            Work::Inflate(i) => i.used < i.len || self.done == self.job.size,
-            _ => false,
-        }
-    }
-}
-
-/// One half of a gzip layer read in two lanes, kept until the other half
-/// is done.
-enum Half {
-    /// The blob, hashed.
-    Hashed { size: u64, digest: Digest },
-    /// The inflated stream, walked and hashed.
-    Inflated { diff_id: Digest, feed: Box<Feed> },
-}
+use lane::{Half, Inflate, Job, Lane, Task, Work};
 
 /// A range of the archive a lane needs next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,7 +325,7 @@ impl Batch {
                 Work::Hash => {}
                 Work::Inflate(i) => {
                     self.read += bytes.len() as u64;
-                    (i.used, i.len) = (0, bytes.len());
+                    i.gzip.start(bytes.len());
                 }
             }
         }
@@ -456,7 +343,7 @@ impl Batch {
                 continue;
             };
             match i.step(&self.bufs[lane], self.piece as usize, last) {
-                Ok(()) => self.inflated += i.decoder.get_ref().len() as u64,
+                Ok(()) => self.inflated += i.gzip.out().len() as u64,
                 Err(_) => {
                     // damaged: the pull read says how
                     let blob = l.job.blob;
@@ -469,7 +356,7 @@ impl Batch {
             Some(Lane {
                 work: Work::Inflate(i),
                 ..
-            }) => i.decoder.get_ref().as_slice(),
+            }) => i.gzip.out(),
             Some(_) if fresh[lane] => &self.bufs[lane],
             Some(_) => &[],
             // dropped this round: nothing to hash
@@ -502,7 +389,7 @@ impl Batch {
         let whole = match &l.work {
             Work::New => false,
             Work::Walk(_) | Work::Hash => l.done == l.job.size,
-            Work::Inflate(i) => i.ended,
+            Work::Inflate(i) => i.gzip.ended(),
         };
         if !whole {
             return None;

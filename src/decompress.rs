@@ -1,6 +1,10 @@
-//! Decoders for layer streams: multi-member gzip and multi-frame zstd.
+//! Decoders for layer streams: multi-member gzip and multi-frame zstd,
+//! read from a source ([`decoder`]); and gzip inflated from pieces pushed
+//! to it, a bounded amount at a time ([`PushedGzip`]).
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, Read, Write};
+
+use flate2::write::MultiGzDecoder;
 
 use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
@@ -103,5 +107,148 @@ impl<R: BufRead> Read for ZstdFrames<R> {
                 self.in_frame = false;
             }
         }
+    }
+}
+
+/// What one `write` of flate2's push decoder inflates at most (its
+/// buffer).
+const WRITE_OUT: usize = 32 << 10;
+
+/// A multi-member gzip stream inflated from pieces its caller holds, at
+/// most about `cap` bytes of output a step, however much a piece inflates
+/// to (a decompression bomb comes out a step at a time). What a step does
+/// not inflate of a piece is left for the next step, which takes the same
+/// piece again.
+pub struct PushedGzip {
+    /// Inflates into its `Vec` (made once, `cap` and two writes' worth
+    /// long): the last step's output.
+    decoder: MultiGzDecoder<Vec<u8>>,
+    /// The current piece is inflated up to here.
+    used: usize,
+    /// The current piece's length.
+    len: usize,
+    /// Every byte is inflated and the last member's trailer checked.
+    ended: bool,
+}
+
+impl PushedGzip {
+    /// A stream whose steps give about `cap` bytes each.
+    pub fn new(cap: usize) -> PushedGzip {
+        PushedGzip {
+            decoder: MultiGzDecoder::new(Vec::with_capacity(cap + 2 * WRITE_OUT)),
+            used: 0,
+            len: 0,
+            ended: false,
+        }
+    }
+
+    /// The next piece, `len` bytes long, is to be inflated from its start.
+    pub fn start(&mut self, len: usize) {
+        (self.used, self.len) = (0, len);
+    }
+
+    /// Whether the current piece has bytes not inflated yet.
+    pub fn has_left(&self) -> bool {
+        self.used < self.len
+    }
+
+    /// Whether the stream has ended: every byte inflated, and the last
+    /// member's CRC and length checked.
+    pub fn ended(&self) -> bool {
+        self.ended
+    }
+
+    /// The last step's output.
+    pub fn out(&self) -> &[u8] {
+        self.decoder.get_ref()
+    }
+
+    /// Inflates what is left of the current piece, `input` (the same bytes
+    /// each step until the next [`PushedGzip::start`]), until about `cap`
+    /// bytes come out (at most [`WRITE_OUT`] more), and ends the stream
+    /// once `last` (the stream's last piece) is inflated whole. Any error
+    /// (a damaged stream, a bad trailer, bytes after the last member that
+    /// are not a gzip member) is the caller's to report, or to leave to
+    /// [`decoder`], which says what it is.
+    pub fn step(&mut self, input: &[u8], cap: usize, last: bool) -> io::Result<&[u8]> {
+        self.decoder.get_mut().clear();
+        while self.used < self.len && self.decoder.get_ref().len() < cap {
+            let n = self.decoder.write(&input[self.used..self.len])?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the gzip stream takes no more bytes",
+                ));
+            }
+            self.used += n;
+        }
+        if last && self.used == self.len && !self.ended {
+            self.decoder.try_finish()?;
+            self.ended = true;
+        }
+        Ok(self.decoder.get_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// Inflates `stream` pushed in pieces of `piece` bytes, `cap` a step;
+    /// returns the output and the largest step.
+    fn pushed(stream: &[u8], piece: usize, cap: usize) -> io::Result<(Vec<u8>, usize)> {
+        let mut gz = PushedGzip::new(cap);
+        let (mut out, mut most) = (Vec::new(), 0);
+        let pieces: Vec<&[u8]> = stream.chunks(piece).collect();
+        for (i, p) in pieces.iter().enumerate() {
+            gz.start(p.len());
+            let last = i + 1 == pieces.len();
+            loop {
+                let step = gz.step(p, cap, last)?;
+                most = most.max(step.len());
+                out.extend_from_slice(step);
+                if !gz.has_left() && (!last || gz.ended()) {
+                    break;
+                }
+            }
+        }
+        assert!(gz.ended(), "the stream did not end");
+        Ok((out, most))
+    }
+
+    #[test]
+    fn a_bomb_comes_out_a_step_at_a_time() {
+        let zeros = vec![0u8; 40 << 20];
+        let gz = gzip(&zeros);
+        assert!(gz.len() < 100_000);
+        let (out, most) = pushed(&gz, gz.len(), 1 << 20).unwrap();
+        assert!(out == zeros);
+        assert!(most <= (1 << 20) + WRITE_OUT, "a step gave {most} bytes");
+    }
+
+    #[test]
+    fn members_and_cuts_inflate_whole_and_damage_is_an_error() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut two = gzip(&data[..100_000]);
+        two.extend(gzip(&data[100_000..]));
+        for piece in [1, 13, 4096, two.len()] {
+            assert!(
+                pushed(&two, piece, 65_536).unwrap().0 == data,
+                "pieces of {piece}"
+            );
+        }
+        let mut bad_crc = two.clone();
+        let n = bad_crc.len();
+        bad_crc[n - 6] ^= 1;
+        assert!(pushed(&bad_crc, 4096, 65_536).is_err());
+        let mut garbage = two.clone();
+        garbage.extend_from_slice(b"not gzip");
+        assert!(pushed(&garbage, 4096, 65_536).is_err());
     }
 }
