@@ -10,10 +10,10 @@ use crate::detect::{describe, is_tar_block};
 use crate::digest::Digest;
 use crate::entry::{normalize, Kind};
 use crate::headers::{Header, Headers};
-use crate::layer::unsafe_name;
 use crate::limits::{limit, MAX_DOCUMENT_BYTES, MAX_LINK_HOPS, MAX_MEMBERS};
 use crate::problem::{Error, Fault, Location, Problem};
 use crate::source::{read_up_to, Seeking};
+use crate::walk::unsafe_name;
 
 /// The type of an outer archive member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

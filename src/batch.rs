@@ -27,12 +27,15 @@ use std::collections::{HashMap, VecDeque};
 use crate::digest::Digest;
 use crate::dissect::{expectations, Dissection, Event, Sink};
 use crate::entry::Entry;
-use crate::layer::{Feed, LayerFacts};
+use crate::feed::Feed;
+use crate::layer::LayerFacts;
 use crate::sha256x4::{Sha256x4, LANES};
 
 mod lane;
+mod timings;
 
 use lane::{Half, Inflate, Job, Lane, Task, Work};
+pub use timings::Timings;
 
 /// A range of the archive a lane needs next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,24 +69,6 @@ pub enum Outcome {
         /// Which blob of the dissection.
         blob: usize,
     },
-}
-
-/// Where a batch's time went, when it was given a clock
-/// ([`Batch::timed`]): milliseconds of its clock.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Timings {
-    /// Inflating gzip layers.
-    pub inflate_ms: f64,
-    /// Walking tar streams (uncompressed layers; inflated ones are walked
-    /// as they are inflated, in `inflate_ms`).
-    pub walk_ms: f64,
-    /// Hashing the four lanes.
-    pub hash_ms: f64,
-    /// Rounds taken ([`Batch::take`] calls).
-    pub rounds: u64,
-    /// Busy lanes over all rounds (over `rounds`: how many lanes a round
-    /// hashed on average, of four).
-    pub busy_lanes: u64,
 }
 
 /// Blobs of one dissection, read in step four at a time.
@@ -165,15 +150,6 @@ impl Batch {
     /// Where the time went so far (all zero unless [`Batch::timed`]).
     pub fn timings(&self) -> Timings {
         self.timings
-    }
-
-    /// Adds the time since `since` to the phase `phase` picks, and
-    /// returns the clock now.
-    fn lap(&mut self, since: f64, phase: fn(&mut Timings) -> &mut f64) -> f64 {
-        let Some(clock) = self.clock else { return 0.0 };
-        let now = clock();
-        *phase(&mut self.timings) += now - since;
-        now
     }
 
     /// Whether every blob is read or declined (and every outcome handed
@@ -298,10 +274,8 @@ impl Batch {
                 continue;
             }
             if matches!(l.work, Work::New) {
-                if Feed::takes(&l.job.expect, bytes) {
-                    if let Some(feed) = Feed::new(&l.job.expect, bytes) {
-                        l.work = Work::Walk(Box::new(feed));
-                    }
+                if let Some(feed) = Feed::new(&l.job.expect, bytes) {
+                    l.work = Work::Walk(Box::new(feed));
                 } else if Feed::inflates(&l.job.expect, bytes) {
                     // the blob as stored is hashed by the next free lane
                     self.queue.push_front(Job {
@@ -332,7 +306,7 @@ impl Batch {
         for blob in dropped {
             out.extend(self.drop_blob(blob));
         }
-        t = self.lap(t, |t| &mut t.walk_ms);
+        t = self.timings.lap(self.clock, t, |t| &mut t.walk_ms);
         // every inflating lane inflates its next piece's worth
         for lane in 0..LANES {
             let Some(l) = self.lanes[lane].as_mut() else {
@@ -351,7 +325,7 @@ impl Batch {
                 }
             }
         }
-        t = self.lap(t, |t| &mut t.inflate_ms);
+        t = self.timings.lap(self.clock, t, |t| &mut t.inflate_ms);
         let inputs: [&[u8]; LANES] = std::array::from_fn(|lane| match &self.lanes[lane] {
             Some(Lane {
                 work: Work::Inflate(i),
@@ -365,7 +339,7 @@ impl Batch {
         self.timings.rounds += 1;
         self.timings.busy_lanes += inputs.iter().filter(|i| !i.is_empty()).count() as u64;
         self.hasher.update4(inputs);
-        self.lap(t, |t| &mut t.hash_ms);
+        self.timings.lap(self.clock, t, |t| &mut t.hash_ms);
         for lane in 0..LANES {
             if let Some(o) = self.finish_lane(lane, sink) {
                 out.push(o);

@@ -5,8 +5,9 @@
 //! PAX local and global records (`x`, `g`) and skips GNU sparse extension
 //! blocks, as tar-rs and GNU tar do, but never reads a record past
 //! [`MAX_HEADER_RECORD_BYTES`]: a larger record is skipped as data and
-//! reported. Paths longer than [`MAX_PATH_BYTES`] or deeper than
-//! [`MAX_PATH_COMPONENTS`] are reported, and the caller decides what to keep.
+//! reported (the records a member's own header follows are a [`group`]).
+//! Paths longer than [`MAX_PATH_BYTES`](crate::limits::MAX_PATH_BYTES) or deeper than
+//! [`MAX_PATH_COMPONENTS`](crate::limits::MAX_PATH_COMPONENTS) are reported, and the caller decides what to keep.
 //! Member contents are never buffered: [`Headers::data`] streams them, and
 //! whatever the caller leaves unread is skipped (by seeking, where the source
 //! can) before the next header.
@@ -15,10 +16,14 @@ use std::io::{self, Read};
 use std::rc::Rc;
 
 use crate::entry::Kind;
-use crate::limits::{limit, MAX_HEADER_RECORD_BYTES, MAX_PATH_BYTES, MAX_PATH_COMPONENTS};
+use crate::limits::{limit, MAX_HEADER_RECORD_BYTES};
 use crate::pax::{parse_int, Records};
+
+mod group;
+
 use crate::problem::{Location, Problem};
 use crate::source::Advance;
+use group::Group;
 
 const BLOCK: u64 = 512;
 
@@ -60,8 +65,9 @@ fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
-/// What [`Headers::save`] keeps.
-pub struct Saved {
+/// The walk's state at a record boundary, which [`Headers::rewind`] goes
+/// back to.
+struct Saved {
     pos: u64,
     next: u64,
     data_end: u64,
@@ -72,12 +78,12 @@ pub struct Saved {
 
 impl Saved {
     /// Where the source stood.
-    pub fn position(&self) -> u64 {
+    fn position(&self) -> u64 {
         self.pos
     }
 
     /// Where the next header starts: bytes before it are never read again.
-    pub fn next_header_at(&self) -> u64 {
+    fn next_header_at(&self) -> u64 {
         self.next.max(self.pos)
     }
 }
@@ -103,16 +109,6 @@ pub struct Headers<R> {
     /// The state at the last record boundary of the current call, where
     /// [`Headers::rewind`] goes back to.
     checkpoint: Option<Saved>,
-}
-
-/// The long-name and PAX records read before a member's own header.
-#[derive(Default)]
-struct Group {
-    long_name: Option<Vec<u8>>,
-    long_link: Option<Vec<u8>>,
-    local: Option<Records>,
-    /// Where the first of them starts (the member's header offset).
-    first: Option<u64>,
 }
 
 impl<R: Advance> Headers<R> {
@@ -146,11 +142,8 @@ impl<R: Advance> Headers<R> {
         &mut self.inner
     }
 
-    /// The walk's state before a [`Headers::next_header`] call, so a call
-    /// that stops because a fed source has no more bytes yet
-    /// ([`io::ErrorKind::WouldBlock`]) can be undone and tried again once
-    /// more bytes are in ([`Headers::restore`]).
-    pub fn save(&self) -> Saved {
+    /// The walk's state now, for [`Headers::rewind`].
+    fn save(&self) -> Saved {
         Saved {
             pos: self.pos,
             next: self.next,
@@ -163,7 +156,7 @@ impl<R: Advance> Headers<R> {
 
     /// Undoes what happened since `saved` was taken; the source must be
     /// moved back to [`Saved::position`] by the caller.
-    pub fn restore(&mut self, saved: Saved) {
+    fn restore(&mut self, saved: Saved) {
         self.pos = saved.pos;
         self.next = saved.next;
         self.data_end = saved.data_end;
@@ -277,12 +270,6 @@ impl<R: Advance> Headers<R> {
 
     /// [`Headers::next_header`], from the records `group` already holds.
     fn next_in_group(&mut self, group: &mut Group) -> io::Result<Option<Header>> {
-        let Group {
-            long_name,
-            long_link,
-            local,
-            first,
-        } = group;
         loop {
             self.checkpoint = Some(self.save());
             if !self.skip_to(self.next)? {
@@ -296,10 +283,10 @@ impl<R: Advance> Headers<R> {
             }
             let at = self.pos;
             let Some(block) = self.block()? else {
-                if first.is_some() {
+                if group.first.is_some() {
                     return Err(invalid(format!(
                         "records at offset {} describe a member that never comes",
-                        first.unwrap_or(at)
+                        group.first.unwrap_or(at)
                     )));
                 }
                 return Ok(None);
@@ -324,7 +311,7 @@ impl<R: Advance> Headers<R> {
                     )))
                 }
             }
-            let first_at = *first.get_or_insert(at);
+            let first_at = *group.first.get_or_insert(at);
             let mut size = header
                 .entry_size()
                 .map_err(|e| invalid(format!("header at offset {at}: {e}")))?;
@@ -344,7 +331,7 @@ impl<R: Advance> Headers<R> {
                 }
             }
             let data_offset = self.pos;
-            if let Some(v) = local.as_ref().and_then(|l| l.get(b"size")) {
+            if let Some(v) = group.local.as_ref().and_then(|l| l.get(b"size")) {
                 if let Some(n) = parse_int(v).filter(|&n| n >= 0) {
                     size = n as u64;
                 }
@@ -372,9 +359,9 @@ impl<R: Advance> Headers<R> {
                         d
                     });
                     if flag == b'L' {
-                        *long_name = data;
+                        group.long_name = data;
                     } else {
-                        *long_link = data;
+                        group.long_link = data;
                     }
                     continue;
                 }
@@ -382,13 +369,16 @@ impl<R: Advance> Headers<R> {
                     let what = if flag == b'x' { "PAX" } else { "PAX global" };
                     if let Some(data) = self.record(size, at, what)? {
                         if flag == b'x' {
-                            local.get_or_insert_with(Records::default).parse(&data);
+                            group
+                                .local
+                                .get_or_insert_with(Records::default)
+                                .parse(&data);
                         } else {
                             Rc::make_mut(&mut self.globals).parse(&data);
                         }
                     }
                     if flag == b'x' {
-                        local.get_or_insert_with(Records::default).any = true;
+                        group.local.get_or_insert_with(Records::default).any = true;
                         continue;
                     }
                     // a global header is a member of its own, as GNU tar
@@ -396,88 +386,11 @@ impl<R: Advance> Headers<R> {
                 }
                 _ => {}
             }
-            let pick = |key: &[u8]| {
-                local
-                    .as_ref()
-                    .and_then(|l| l.get(key))
-                    .or_else(|| self.globals.get(key))
-            };
-            let path = match (&long_name, pick(b"path")) {
-                (Some(n), _) => n.clone(),
-                (None, Some(p)) => p.to_vec(),
-                (None, None) => header.path_bytes().into_owned(),
-            };
-            let link = match (pick(b"linkpath"), &long_link) {
-                (Some(l), _) => Some(l.to_vec()),
-                (None, Some(l)) => Some(l.clone()),
-                (None, None) => header.link_name_bytes().map(|l| l.into_owned()),
-            };
-            let num = |key: &[u8]| pick(key).and_then(parse_int);
-            let uid = num(b"uid")
-                .map(|v| v as u64)
-                .or_else(|| header.uid().ok())
-                .unwrap_or(0);
-            let gid = num(b"gid")
-                .map(|v| v as u64)
-                .or_else(|| header.gid().ok())
-                .unwrap_or(0);
-            let mtime = num(b"mtime")
-                .or_else(|| header.mtime().ok().map(|v| v as i64))
-                .unwrap_or(0);
-            let pax = local.as_ref().is_some_and(|l| l.any) || self.globals.any;
-            let mut h = Header {
-                flag,
-                kind: Kind::from_typeflag(flag),
-                path,
-                link,
-                size,
-                header_offset: first_at,
-                data_offset,
-                mode: header.mode().unwrap_or(0) & 0o7777,
-                uid,
-                gid,
-                mtime,
-                pax,
-                over_limit: false,
-            };
-            h.over_limit = self.check_name(&h.path, first_at, "path")
-                | h.link
-                    .as_ref()
-                    .is_some_and(|l| self.check_name(l, first_at, "link target"));
-            if h.over_limit {
-                h.path.truncate(MAX_PATH_BYTES);
-                if let Some(l) = &mut h.link {
-                    l.truncate(MAX_PATH_BYTES);
-                }
-            }
+            let (h, limits) =
+                group.header(header, flag, &self.globals, size, first_at, data_offset);
+            self.problems.extend(limits);
             return Ok(Some(h));
         }
-    }
-
-    /// Reports a name past the path limits; true if it is.
-    fn check_name(&mut self, name: &[u8], at: u64, what: &str) -> bool {
-        let shown = || {
-            let head = String::from_utf8_lossy(&name[..name.len().min(64)]).into_owned();
-            format!("{head}…")
-        };
-        let fault = if name.len() > MAX_PATH_BYTES {
-            limit!(
-                MAX_PATH_BYTES,
-                format!("a {what} of {} bytes ({})", name.len(), shown())
-            )
-        } else {
-            let parts = name.split(|&b| b == b'/').filter(|p| !p.is_empty()).count();
-            if parts <= MAX_PATH_COMPONENTS {
-                return false;
-            }
-            limit!(
-                MAX_PATH_COMPONENTS,
-                format!("a {what} of {parts} components ({})", shown())
-            )
-        };
-        self.problems
-            .push(Problem::new(fault, Location::default().at(at)));
-        true
     }
 
     /// The current member's content, from where the caller left it.
@@ -522,54 +435,4 @@ impl<R: Advance> Read for Data<'_, R> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::source::Stream;
-
-    fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut b = tar::Builder::new(Vec::new());
-        for (path, data) in members {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            h.set_entry_type(tar::EntryType::Regular);
-            b.append_data(&mut h, path, *data).unwrap();
-        }
-        b.into_inner().unwrap()
-    }
-
-    #[test]
-    fn reads_long_names_and_skips_unread_content() {
-        let long = "d/".repeat(100) + "file";
-        let bytes = tar_of(&[("a", b"hello"), (&long, b"x")]);
-        let mut h = Headers::new(Stream(&bytes[..]));
-        let a = h.next_header().unwrap().unwrap();
-        assert_eq!((a.path.as_slice(), a.size), (&b"a"[..], 5));
-        let b = h.next_header().unwrap().unwrap();
-        assert_eq!(b.path, long.as_bytes());
-        let mut data = Vec::new();
-        h.data().read_to_end(&mut data).unwrap();
-        assert_eq!(data, b"x");
-        assert!(h.next_header().unwrap().is_none());
-        assert!(h.second_zero_block());
-    }
-
-    #[test]
-    fn a_huge_pax_record_is_skipped_not_read() {
-        // a PAX header claiming 1 GiB, with only its first block present
-        let mut block = tar::Header::new_ustar();
-        block.set_size(1 << 30);
-        block.set_entry_type(tar::EntryType::XHeader);
-        block.set_path("pax").unwrap();
-        block.set_cksum();
-        let mut bytes = block.as_bytes().to_vec();
-        bytes.extend(std::iter::repeat_n(0u8, 1024));
-        let mut h = Headers::new(Stream(&bytes[..]));
-        let err = h.next_header().unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
-        let problems = h.take_problems();
-        assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].code, "limit");
-        assert!(problems[0].message.contains("MAX_HEADER_RECORD_BYTES"));
-    }
-}
+mod tests;

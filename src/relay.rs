@@ -8,7 +8,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
 use crate::entry::Entry;
-use crate::layer::{Expect, Feed, LayerFacts};
+use crate::feed::Feed;
+use crate::layer::{Expect, LayerFacts};
 use crate::problem::{Fault, Location, Problem};
 
 /// Takes layer members of a one-pass read to be hashed and walked

@@ -16,9 +16,10 @@ use crate::dissect::{
     Sink,
 };
 use crate::entry::Entry;
+use crate::feed::Feed;
 use crate::headers::Headers;
 use crate::image::{assign_blobs, find_images};
-use crate::layer::{self, Expect, Feed, LayerFacts};
+use crate::layer::{self, Expect, LayerFacts};
 use crate::limits::{limit, MAX_DOCUMENT_BYTES, MAX_KEPT_BYTES, MAX_MEMBERS};
 use crate::problem::{Code, Error, Fault, Location, Problem};
 use crate::relay::{NoRelay, Relay, RelayReader};

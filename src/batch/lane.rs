@@ -6,7 +6,8 @@ use std::io;
 
 use crate::decompress::PushedGzip;
 use crate::digest::Digest;
-use crate::layer::{Expect, Feed};
+use crate::feed::Feed;
+use crate::layer::Expect;
 
 /// What a job does with its blob.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
