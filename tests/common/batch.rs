@@ -8,20 +8,20 @@ use layercake::{dissect, Batch, Dissection, Options, Outcome, Quiet};
 /// Reads `bytes` as the page's worker does: the images first, then the
 /// layer blobs four streams at a time through a `Batch` (in pieces of
 /// `piece` bytes, so every blob spans several), and those it declines one
-/// at a time. Returns the finished dissection and how many blobs the
-/// batch read itself (not declined).
-pub fn batch_read(bytes: &[u8], piece: usize) -> (Dissection, usize) {
+/// at a time. Returns the finished dissection and the blobs the batch read
+/// itself (not declined).
+pub fn batch_read(bytes: &[u8], piece: usize) -> (Dissection, Vec<usize>) {
     let opts = Options {
         read_layers: false,
         ..Options::default()
     };
     let mut d = dissect(Cursor::new(bytes), &opts, &mut Quiet).expect("read once already");
     if !d.report.archive.seekable {
-        return (d, 0); // read in one pass, and finished
+        return (d, Vec::new()); // read in one pass, and finished
     }
     let mine = d.share_blobs(None);
     let mut batch = Batch::new(&d, &mine, piece, None, 1 << 20);
-    let (mut declined, mut read) = (Vec::new(), 0);
+    let (mut declined, mut read) = (Vec::new(), Vec::new());
     loop {
         let wants = batch.wants(&mut Quiet);
         let pieces: Vec<_> = wants
@@ -40,7 +40,7 @@ pub fn batch_read(bytes: &[u8], piece: usize) -> (Dissection, usize) {
                     facts,
                     entries,
                 } => {
-                    read += 1;
+                    read.push(blob);
                     d.complete(blob, *facts, entries)
                 }
                 Outcome::Declined { blob } => declined.push(blob),
