@@ -26,6 +26,7 @@
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -61,6 +62,12 @@ const serve = async (dist) => {
 };
 const servers = await Promise.all(dists.map((d) => serve(d)));
 
+// CPU time (s) all cores have been busy since boot, from /proc/stat:
+// user, nice, system, irq and softirq (not idle or iowait)
+const busy = () => {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (f[0] + f[1] + f[2] + f[5] + f[6]) / 100;
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = (cmd, args) => {
   const t = process.hrtime.bigint();
@@ -110,11 +117,13 @@ const pageRun = async (origin, file, query = '') => {
   // only the tasks of reading the file count, not loading the page
   await page.evaluate(() => { window.__longest = 0; window.__since = performance.now(); });
   const t0 = Date.now();
+  const b0 = busy();
   await page.setInputFiles('#file-input', file);
   await page.waitForSelector('#image-tags', { timeout: 600000 });
   const t1 = Date.now();
   await page.waitForSelector('#layercake[data-state="done"], #layercake[data-state="error"]', { timeout: 600000 });
   const t2 = Date.now();
+  const b2 = busy();
   const doneAt = await page.evaluate(() => window.__doneAt);
   const state = await page.getAttribute('#layercake', 'data-state');
   if (state !== 'done') throw new Error(`page ended in state ${state} on ${file}`);
@@ -122,6 +131,7 @@ const pageRun = async (origin, file, query = '') => {
     first: t1 - t0,
     done: t2 - t0,
     doneAt: doneAt - t0,
+    cpu: b2 - b0,
     inFirst: Number(await page.getAttribute('#layercake', 'data-first-image-ms')),
     inDone: Number(await page.getAttribute('#layercake', 'data-done-ms')),
   };
@@ -157,7 +167,8 @@ for (const file of files) {
     console.log(`  ${name}: file set -> done ${(p / 1000).toFixed(2)} s (${(mb / p * 1000).toFixed(0)} MB/s; page clock ${(median(rs.map((r) => r.inDone)) / 1000).toFixed(2)} s)` +
       `, first render ${median(rs.map((r) => r.first))} ms (page clock ${median(rs.map((r) => r.inFirst))} ms)`);
     console.log(`  ${name}: ratios page/sha256sum ${(p / s).toFixed(2)}, page/cli ${(p / c).toFixed(2)}` +
-      `; longest main-thread task ${Math.max(...rs.map((r) => r.longest)).toFixed(0)} ms; worker wasm memory (MiB) ${rs[rs.length - 1].memory.join(', ') || 'not reported'}`);
+      `; longest main-thread task ${Math.max(...rs.map((r) => r.longest)).toFixed(0)} ms; worker wasm memory (MiB) ${rs[rs.length - 1].memory.join(', ') || 'not reported'}` +
+      `; CPU busy, all cores, file set -> done ${median(rs.map((r) => r.cpu)).toFixed(2)} s`);
     const at = median(rs.map((r) => r.doneAt));
     console.log(`  ${name}: file set -> done as the page marks it (no polling lag) ${(at / 1000).toFixed(2)} s: page/sha256sum ${(at / s).toFixed(2)}, page/cli ${(at / c).toFixed(2)}`);
     console.log(`  ${name}: each run, done (s): ${rs.map((r) => (r.done / 1000).toFixed(2)).join(', ')}; as marked: ${rs.map((r) => (r.doneAt / 1000).toFixed(2)).join(', ')}; sha256sum (s): ${sha_ms.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
