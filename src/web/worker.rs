@@ -69,10 +69,34 @@ fn sink() -> impl FnMut(Event<'_>) {
         match e {
             Event::LayerStarted { .. } => profile::layer_started(),
             Event::LayerDone { .. } => profile::layer_done(),
+            Event::Progress { .. } if !progress_due() => return,
             _ => {}
         }
         update(Update::from_event(&e))
     }
+}
+
+/// The least time between two progress updates posted to the page. Each
+/// is a message, a reducer step and a render on the page's main thread;
+/// unthrottled, a one-pass read of `large.tar.gz` posted 216 of them in
+/// 3 s. Progress is a running total, so a later one stands for those
+/// dropped, and every other event (a layer started or read) still goes at
+/// once.
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
+/// Whether a progress update may be posted now (and, if so, notes it).
+fn progress_due() -> bool {
+    thread_local! {
+        static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(f64::NEG_INFINITY) };
+    }
+    let now = profile::now();
+    LAST.with(|last| {
+        let due = now - last.get() >= PROGRESS_EVERY_MS;
+        if due {
+            last.set(now);
+        }
+        due
+    })
 }
 
 /// Dissects `source`, posting events, and keeps the session for requests;
