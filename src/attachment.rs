@@ -132,7 +132,7 @@ pub fn predicate_name(predicate_type: &str) -> Option<&'static str> {
 }
 
 /// Predicate types as a reader says them: "SLSA provenance v0.2
-/// (https://slsa.dev/provenance/v0.2), SPDX SBOM (https://spdx.dev/Document)".
+/// (`https://slsa.dev/provenance/v0.2`), SPDX SBOM (`https://spdx.dev/Document`)".
 pub fn describe_predicates(types: &[String]) -> String {
     types
         .iter()

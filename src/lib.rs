@@ -14,7 +14,7 @@
 //! budget), [`media_type`] (every media-type rule), [`sha256x4`] (four
 //! SHA-256 streams at once, [`Sha256x4`]), [`attachment`] (attestations,
 //! signatures, referrers), [`attestation`] (what they say, parsed on
-//! demand), [`reference`] (image names), [`xxh64`] (the per-file content digest), [`diff`] (two images compared), [`against`] (the page's second image of a comparison), [`packages`] (OS and language packages, read on demand), [`listing`] (rows for browsing a
+//! demand), [`reference`](mod@reference) (image names), [`xxh64`] (the per-file content digest), [`diff`] (two images compared), [`against`] (the page's second image of a comparison), [`packages`] (OS and language packages, read on demand), [`listing`] (rows for browsing a
 //! tree), [`sample`] (the sample archive); and the web worker's
 //! protocol and state, [`message`], [`session`] and [`page`].
 
