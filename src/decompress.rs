@@ -21,6 +21,18 @@ pub fn decoder<'a, R: BufRead + 'a>(compression: Compression, inner: R) -> Box<d
     }
 }
 
+/// The bytes a gzip stream of `stored` bytes inflates to, as its last
+/// member's trailer says: `isize` is that size modulo 2^32, so it is lifted
+/// by 2^32 until it is at least `stored` (deflate never grows data by more
+/// than a few bytes a block). Only an estimate: a stream of several members
+/// says only its last one's size, and one that shrank more than 2^32 bytes
+/// is underestimated.
+pub fn gzip_inflated_size(isize: u32, stored: u64) -> u64 {
+    let isize = u64::from(isize);
+    let wraps = stored.saturating_sub(isize).div_ceil(1 << 32);
+    isize.saturating_add(wraps.saturating_mul(1 << 32))
+}
+
 /// Decodes every frame of a zstd stream in turn, skipping skippable frames
 /// (zstd:chunked stores its table of contents in them).
 pub struct ZstdFrames<R: BufRead> {
@@ -198,6 +210,26 @@ mod tests {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         e.write_all(data).unwrap();
         e.finish().unwrap()
+    }
+
+    #[test]
+    fn a_trailer_size_is_lifted_past_the_stored_size() {
+        // as said: smaller streams inflate to their trailer's size
+        assert_eq!(gzip_inflated_size(100, 50), 100);
+        assert_eq!(gzip_inflated_size(0, 0), 0);
+        // what it says is modulo 2^32: lifted until at least the stored size
+        assert_eq!(gzip_inflated_size(10, (1 << 32) + 5), (1 << 32) + 10);
+        assert_eq!(gzip_inflated_size(10, 3 << 32), (3 << 32) + 10);
+        // a crafted size saturates, and never panics
+        assert_eq!(gzip_inflated_size(u32::MAX, u64::MAX), u64::MAX);
+        // a real trailer
+        let data = vec![7u8; 300_000];
+        let gz = gzip(&data);
+        let t: [u8; 4] = gz[gz.len() - 4..].try_into().unwrap();
+        assert_eq!(
+            gzip_inflated_size(u32::from_le_bytes(t), gz.len() as u64),
+            300_000
+        );
     }
 
     /// Inflates `stream` pushed in pieces of `piece` bytes, `cap` a step;

@@ -17,7 +17,7 @@ use crate::limits::{limit, MAX_ENTRIES};
 use crate::problem::{Error, Fault, Location, Problem, ProblemBudget};
 use crate::report::{ArchiveInfo, Image, Report};
 use crate::report_file::{report_version, RecordedFiles};
-use crate::share::Share;
+use crate::share::{cost, inflated_hints, Share};
 use crate::source::{read_up_to, Counted};
 use crate::stream::dissect_stream;
 use crate::tree;
@@ -163,6 +163,10 @@ pub struct Blob {
     pub offset: u64,
     /// Bytes of the member.
     pub size: u64,
+    /// What a gzip blob's trailer says it inflates to (a hint for dealing
+    /// blobs out to shares, read only when there are shares; see
+    /// [`crate::share::inflated_hints`]).
+    pub inflated: Option<u64>,
     /// What reading it found; `None` while another share has it to read.
     pub facts: Option<LayerFacts>,
     /// Its tar members, when kept.
@@ -343,16 +347,21 @@ pub fn dissect<R: Read + Seek>(
 
     // each distinct blob once, in archive order
     let paths = assign_blobs(&mut report, &index);
-    let sizes: Vec<u64> = paths
-        .iter()
-        .map(|p| index.get_raw(p).map_or(0, |m| m.size))
-        .collect();
-    let owners = opts.share.map(|s| (s.index, Share::deal(s.of, &sizes)));
+    let members: Vec<Member> = paths.iter().map(|p| member_at(&index, p)).collect();
+    let mut expects = expectations(&report, paths.len());
+    let hints = match opts.share {
+        Some(s) if s.of > 1 => inflated_hints(&mut src, &members, &expects),
+        _ => vec![None; members.len()],
+    };
+    let owners = opts.share.map(|s| {
+        let costs: Vec<u64> = (members.iter().zip(&hints))
+            .map(|(m, &h)| cost(m.size, h))
+            .collect();
+        (s.index, Share::deal(s.of, &costs))
+    });
     let mut blobs = Vec::with_capacity(paths.len());
     let mut keep = Keep::new(opts.keep_entries);
-    let mut expects = expectations(&report, paths.len());
-    for (b, path) in paths.iter().enumerate() {
-        let m = member_at(&index, path);
+    for (b, (path, m)) in paths.iter().zip(members).enumerate() {
         let theirs = owners
             .as_ref()
             .is_some_and(|(mine, owner)| owner[b] != *mine);
@@ -362,6 +371,7 @@ pub fn dissect<R: Read + Seek>(
                 path: path.clone(),
                 offset: m.offset,
                 size: m.size,
+                inflated: hints[b],
                 facts: None,
                 entries: Vec::new(),
             });
@@ -379,7 +389,9 @@ pub fn dissect<R: Read + Seek>(
         };
         let mut tick = |n: u64| progress.inflate(n, sink);
         let read = read_at(counted, &m, &expect, Some(&mut tick), opts.content_digests);
-        blobs.push(deliver(sink, b, &m, read, &mut keep));
+        let mut blob = deliver(sink, b, &m, read, &mut keep);
+        blob.inflated = hints[b];
+        blobs.push(blob);
     }
     close(report, blobs, &mut progress, opts, sink)
 }
@@ -426,6 +438,7 @@ pub(crate) fn deliver(
         path: m.path.clone(),
         offset: m.offset,
         size: m.size,
+        inflated: None,
         facts: Some(facts),
         entries: if keep.on { entries } else { Vec::new() },
     }

@@ -138,6 +138,12 @@ pub const MAX_PACKAGES: usize = 200_000;
 /// read: past this the first waits, so neither holds more.
 pub const MAX_RELAYED_UNREAD_BYTES: u64 = 64 << 20;
 
+/// Gzip layer blobs, the largest first, whose trailer is read for the size
+/// they inflate to, so that readers sharing an archive are dealt about
+/// equal work (each is a seek and a 4-byte read: a millisecond in the
+/// browser). Not a problem when reached: the rest are dealt by stored size.
+pub const MAX_INFLATED_HINTS: usize = 64;
+
 /// File changes of a comparison (the page's **Changes** view) sent to
 /// the page in one answer. The worker filters and searches the whole list
 /// and sends the first this many, by path, with the total; the view says

@@ -252,6 +252,7 @@ pub(crate) fn read_report_file<R: Read>(src: R, sink: &mut dyn Sink) -> Result<D
             path: b.path,
             offset: b.offset,
             size: b.size,
+            inflated: None,
             // a blob the report never read stays unread, not missing
             facts: Some(b.facts.unwrap_or_else(LayerFacts::empty)),
             entries: b.entries,
