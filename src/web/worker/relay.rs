@@ -33,7 +33,6 @@ use web_sys::{Blob, MessageEvent, MessagePort};
 
 use super::{after, sink, update, Held, Shared, Source};
 use crate::limits::MAX_RELAYED_UNREAD_BYTES;
-
 use crate::message::{RelayedMember, Update};
 use crate::web::profile;
 use crate::{
@@ -295,6 +294,8 @@ pub fn serve(port: MessagePort) {
             *path.borrow_mut() = p;
         } else if let Some(buf) = get(&data, "piece") {
             let Ok(buf) = buf.dyn_into::<js_sys::ArrayBuffer>() else {
+                // only this module's first end sends pieces, always buffers
+                web_sys::console::error_1(&"layercake: a relayed piece is not a buffer".into());
                 return;
             };
             let n = get(&data, "n")
