@@ -163,15 +163,18 @@ for (const file of files) {
   console.log(`  layercake inspect --json: ${(c / 1000).toFixed(2)} s    sha256sum: ${(s / 1000).toFixed(2)} s    cli/sha256sum ${(c / s).toFixed(2)}`);
   builds.forEach(([name], b) => {
     const rs = results[b];
-    const p = median(rs.map((r) => r.done));
-    console.log(`  ${name}: file set -> done ${(p / 1000).toFixed(2)} s (${(mb / p * 1000).toFixed(0)} MB/s; page clock ${(median(rs.map((r) => r.inDone)) / 1000).toFixed(2)} s)` +
-      `, first render ${median(rs.map((r) => r.first))} ms (page clock ${median(rs.map((r) => r.inFirst))} ms)`);
-    console.log(`  ${name}: ratios page/sha256sum ${(p / s).toFixed(2)}, page/cli ${(p / c).toFixed(2)}` +
-      `; longest main-thread task ${Math.max(...rs.map((r) => r.longest)).toFixed(0)} ms; worker wasm memory (MiB) ${rs[rs.length - 1].memory.join(', ') || 'not reported'}` +
-      `; CPU busy, all cores, file set -> done ${median(rs.map((r) => r.cpu)).toFixed(2)} s`);
+    // the headline: the moment the page marks done (a MutationObserver's
+    // Date.now()); Playwright's own waits poll, backing off to 500 ms, so
+    // they see it up to half a second late
     const at = median(rs.map((r) => r.doneAt));
-    console.log(`  ${name}: file set -> done as the page marks it (no polling lag) ${(at / 1000).toFixed(2)} s: page/sha256sum ${(at / s).toFixed(2)}, page/cli ${(at / c).toFixed(2)}`);
-    console.log(`  ${name}: each run, done (s): ${rs.map((r) => (r.done / 1000).toFixed(2)).join(', ')}; as marked: ${rs.map((r) => (r.doneAt / 1000).toFixed(2)).join(', ')}; sha256sum (s): ${sha_ms.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
+    const p = median(rs.map((r) => r.done));
+    console.log(`  ${name}: file set -> done ${(at / 1000).toFixed(2)} s as the page marks it: page/sha256sum ${(at / s).toFixed(2)}, page/cli ${(at / c).toFixed(2)}` +
+      ` (${(mb / at * 1000).toFixed(0)} MB/s; page clock ${(median(rs.map((r) => r.inDone)) / 1000).toFixed(2)} s)`);
+    console.log(`  ${name}: first render ${median(rs.map((r) => r.first))} ms (page clock ${median(rs.map((r) => r.inFirst))} ms)` +
+      `; longest main-thread task ${Math.max(...rs.map((r) => r.longest)).toFixed(0)} ms; worker wasm memory (MiB) ${rs[rs.length - 1].memory.join(', ') || 'not reported'}` +
+      `; CPU busy, all cores, file set -> seen done ${median(rs.map((r) => r.cpu)).toFixed(2)} s`);
+    console.log(`  ${name}: as Playwright's polls see it ${(p / 1000).toFixed(2)} s: page/sha256sum ${(p / s).toFixed(2)}, page/cli ${(p / c).toFixed(2)}`);
+    console.log(`  ${name}: each run, as marked (s): ${rs.map((r) => (r.doneAt / 1000).toFixed(2)).join(', ')}; as seen: ${rs.map((r) => (r.done / 1000).toFixed(2)).join(', ')}; sha256sum (s): ${sha_ms.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
   });
   if (process.env.PROFILE === '1') {
     const { profile } = await pageRun(servers[0].origin, file, '?profile=1');
