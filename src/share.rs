@@ -289,6 +289,110 @@ mod tests {
         vec![e; n]
     }
 
+    /// A sparse archive: every byte is zero but each member's last four,
+    /// which say it inflates to its size times three; reads past `len`
+    /// fail. Counts the reads.
+    struct Sparse {
+        ends: Vec<u64>,
+        len: u64,
+        pos: u64,
+        reads: usize,
+    }
+
+    impl Read for Sparse {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.reads += 1;
+            if self.pos + buf.len() as u64 > self.len {
+                return Err(std::io::Error::other("past the end"));
+            }
+            for (i, byte) in buf.iter_mut().enumerate() {
+                let at = self.pos + i as u64;
+                *byte = 0;
+                for &end in &self.ends {
+                    if at + 4 >= end && at < end {
+                        let size = (end >> 32) as u32; // see member()
+                        let said = size.wrapping_mul(3).to_le_bytes();
+                        *byte = said[(at + 4 - end) as usize];
+                    }
+                }
+            }
+            self.pos += buf.len() as u64;
+            Ok(buf.len())
+        }
+    }
+
+    impl Seek for Sparse {
+        fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+            let SeekFrom::Start(p) = to else {
+                return Err(std::io::Error::other("only from the start"));
+            };
+            self.pos = p;
+            Ok(p)
+        }
+    }
+
+    /// Member `i` of `size` bytes, placed so that its end encodes its size
+    /// (its end is `size << 32`, a sparse archive's offsets cost nothing).
+    fn member(i: usize, size: u64) -> Member {
+        Member {
+            path: format!("blobs/{i}"),
+            kind: crate::archive::MemberKind::File,
+            offset: (size << 32) - size,
+            size,
+            link: None,
+        }
+    }
+
+    fn gzip_expect() -> Expect {
+        Expect {
+            media_type: Some("application/vnd.oci.image.layer.v1.tar+gzip".into()),
+            ..Expect::default()
+        }
+    }
+
+    #[test]
+    fn trailers_are_read_for_the_largest_gzip_blobs_only() {
+        let mib = 1u64 << 20;
+        // 100 gzip blobs of 1 MiB + i KiB, one too small, one not gzip
+        let mut members: Vec<Member> = (0..100)
+            .map(|i| member(i, mib + (i as u64) * 1024))
+            .collect();
+        let mut expects: Vec<Expect> = (0..100).map(|_| gzip_expect()).collect();
+        members.push(member(100, mib - 1));
+        expects.push(gzip_expect());
+        members.push(member(101, 3 * mib));
+        expects.push(Expect::default());
+        let ends: Vec<u64> = members.iter().map(|m| m.offset + m.size).collect();
+        let mut src = Sparse {
+            len: u64::MAX,
+            ends,
+            pos: 0,
+            reads: 0,
+        };
+        let hints = inflated_hints(&mut src, &members, &expects);
+        assert!(src.reads <= MAX_INFLATED_HINTS * 4, "reads: {}", src.reads);
+        let hinted: Vec<usize> = (0..hints.len()).filter(|&b| hints[b].is_some()).collect();
+        assert_eq!(hinted.len(), MAX_INFLATED_HINTS);
+        // the largest: blobs 36 to 99
+        assert_eq!(hinted, (100 - MAX_INFLATED_HINTS..100).collect::<Vec<_>>());
+        for &b in &hinted {
+            let size = members[b].size;
+            // said modulo 2^32, so lifted: 3 x size is below 2^32 here
+            assert_eq!(hints[b], Some(3 * size), "blob {b}");
+        }
+        assert_eq!(hints[100], None, "under MIN_HINTED_BLOB");
+        assert_eq!(hints[101], None, "not gzip");
+        // a trailer that cannot be read is no hint, and no error
+        let mut short = Sparse {
+            len: 0,
+            ends: Vec::new(),
+            pos: 0,
+            reads: 0,
+        };
+        let none = inflated_hints(&mut short, &members, &expects);
+        assert!(none.iter().all(Option::is_none));
+    }
+
     #[test]
     fn gathering_keeps_at_most_max_entries_in_all() {
         let blob = Blob {
