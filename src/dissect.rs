@@ -165,7 +165,7 @@ pub struct Blob {
     pub size: u64,
     /// What a gzip blob's trailer says it inflates to (a hint for dealing
     /// blobs out to shares, read only when there are shares; see
-    /// [`crate::share::inflated_hints`]).
+    /// `share::inflated_hints`).
     pub inflated: Option<u64>,
     /// What reading it found; `None` while another share has it to read.
     pub facts: Option<LayerFacts>,

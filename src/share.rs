@@ -13,7 +13,7 @@ use crate::layer::{Expect, LayerFacts};
 use crate::limits::{limit, MAX_ENTRIES, MAX_INFLATED_HINTS};
 use crate::problem::{Location, Problem};
 
-/// Share `index` of `of`: blobs are dealt out by cost (see [`cost`]),
+/// Share `index` of `of`: blobs are dealt out by cost (see `share::cost`),
 /// largest first, each to the share with the least so far, and the deal is
 /// then evened out (see [`Share::deal`]), so shares do about equal work.
 /// Every reader computes the same deal from the same archive.
