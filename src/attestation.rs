@@ -20,6 +20,14 @@ use crate::digest::{Check, Digest};
 use crate::limits::{limit, MAX_ATTESTATION_BYTES, MAX_ATTESTATION_ITEMS};
 use crate::problem::{Fault, Location, Problem};
 
+mod provenance;
+mod sbom;
+
+use provenance::provenance;
+pub use provenance::{Material, Provenance, Source};
+use sbom::{sbom, CdxComponent, SpdxPackage};
+pub use sbom::{Package, Sbom};
+
 /// What the page says of every signature and signed envelope.
 pub const NOT_VERIFIED: &str = "signature not verified here";
 
@@ -70,88 +78,6 @@ pub struct Subject {
     pub name: Option<String>,
     /// Its digests, as `alg:hex`.
     pub digests: Vec<String>,
-}
-
-/// The source a build was made from.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Source {
-    /// The repository (`https://github.com/…/app.git`).
-    pub repository: Option<String>,
-    /// The ref built (`refs/heads/main`).
-    pub git_ref: Option<String>,
-    /// The revision (commit), when given.
-    pub revision: Option<String>,
-    /// The build file (`Dockerfile`).
-    pub path: Option<String>,
-}
-
-/// A material (v0.2) or resolved dependency (v1): what the build used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Material {
-    /// Its URI (`pkg:docker/python@3.12-slim?platform=…`).
-    pub uri: Option<String>,
-    /// Its digests, as `alg:hex`.
-    pub digests: Vec<String>,
-}
-
-/// SLSA provenance, v0.2 or v1.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Provenance {
-    /// "v0.2" or "v1".
-    pub slsa_version: String,
-    /// The builder's id.
-    pub builder_id: Option<String>,
-    /// The build type.
-    pub build_type: Option<String>,
-    /// The invocation's (v0.2) or external parameters' (v1) config source.
-    pub source: Source,
-    /// What the build used.
-    pub materials: Vec<Material>,
-    /// Materials past [`MAX_ATTESTATION_ITEMS`], counted.
-    pub materials_total: usize,
-    /// Build args and frontend parameters, as `(name, value)`.
-    pub args: Vec<(String, String)>,
-}
-
-/// One package of an SBOM.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Package {
-    /// Its name.
-    pub name: String,
-    /// Its version.
-    pub version: Option<String>,
-    /// Its package URL.
-    pub purl: Option<String>,
-    /// Its licence (concluded, else declared; an expression or ids).
-    pub license: Option<String>,
-}
-
-impl Package {
-    /// Whether the name, version, purl or licence holds `query`, ignoring
-    /// case (an empty query matches every package).
-    pub fn matches(&self, query: &str) -> bool {
-        let q = query.to_lowercase();
-        [
-            Some(&self.name),
-            self.version.as_ref(),
-            self.purl.as_ref(),
-            self.license.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|f| f.to_lowercase().contains(&q))
-    }
-}
-
-/// An SBOM's package list.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Sbom {
-    /// "SPDX-2.3", "CycloneDX 1.5".
-    pub format: String,
-    /// The packages kept (at most [`MAX_ATTESTATION_ITEMS`]).
-    pub packages: Vec<Package>,
-    /// Every package the document lists.
-    pub total: usize,
 }
 
 /// What a cosign signature's payload claims (the signature itself is not
@@ -300,52 +226,6 @@ struct Body {
     run_details: Option<Value>,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct SpdxPackage {
-    name: Option<String>,
-    #[serde(rename = "versionInfo")]
-    version_info: Option<String>,
-    #[serde(rename = "licenseConcluded")]
-    license_concluded: Option<String>,
-    #[serde(rename = "licenseDeclared")]
-    license_declared: Option<String>,
-    #[serde(rename = "externalRefs")]
-    external_refs: Vec<SpdxRef>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct SpdxRef {
-    #[serde(rename = "referenceType")]
-    reference_type: Option<String>,
-    #[serde(rename = "referenceLocator")]
-    reference_locator: Option<String>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct CdxComponent {
-    name: Option<String>,
-    version: Option<String>,
-    purl: Option<String>,
-    licenses: Vec<CdxLicenseChoice>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct CdxLicenseChoice {
-    expression: Option<String>,
-    license: Option<CdxLicense>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct CdxLicense {
-    id: Option<String>,
-    name: Option<String>,
-}
-
 /// Parses a blob's document into `says`.
 fn parse(body: Body, says: &mut BlobSays, at: &dyn Fn() -> Location) {
     // a DSSE envelope: a base64 payload, signed
@@ -418,155 +298,6 @@ fn statement(body: Body, says: &mut BlobSays) {
     } else if let Some(s) = sbom(predicate) {
         says.sbom = Some(s);
     }
-}
-
-fn provenance(ptype: &str, p: &Value) -> Provenance {
-    let v1 = ptype.ends_with("/v1");
-    let mut out = Provenance {
-        slsa_version: if v1 { "v1" } else { "v0.2" }.into(),
-        ..Provenance::default()
-    };
-    let (config, args_at, materials) = if v1 {
-        let def = p.get("buildDefinition").unwrap_or(&Value::Null);
-        out.builder_id = p
-            .pointer("/runDetails/builder/id")
-            .and_then(Value::as_str)
-            .map(String::from);
-        out.build_type = string(def, "buildType");
-        (
-            def.pointer("/externalParameters/configSource"),
-            def.pointer("/externalParameters/request"),
-            def.get("resolvedDependencies"),
-        )
-    } else {
-        out.builder_id = p
-            .pointer("/builder/id")
-            .and_then(Value::as_str)
-            .map(String::from);
-        out.build_type = string(p, "buildType");
-        (
-            p.pointer("/invocation/configSource"),
-            p.pointer("/invocation/parameters"),
-            p.get("materials"),
-        )
-    };
-    if let Some(c) = config {
-        if let Some(uri) = c.get("uri").and_then(Value::as_str) {
-            let (repo, git_ref) = match uri.split_once('#') {
-                Some((r, f)) => (r, Some(f.to_string())),
-                None => (uri, None),
-            };
-            out.source.repository = Some(repo.to_string());
-            out.source.git_ref = git_ref;
-        }
-        out.source.revision = digests(c.get("digest")).into_iter().next();
-        out.source.path = string(c, "entryPoint").or_else(|| string(c, "path"));
-    }
-    // BuildKit also records the VCS source in its own metadata
-    let meta = if v1 {
-        p.pointer("/runDetails/metadata")
-    } else {
-        p.get("metadata")
-    };
-    if let Some(vcs) = meta
-        .and_then(|m| m.get("https://mobyproject.org/buildkit@v1#metadata"))
-        .and_then(|m| m.get("vcs"))
-    {
-        if out.source.repository.is_none() {
-            out.source.repository = string(vcs, "source");
-        }
-        if out.source.revision.is_none() {
-            out.source.revision = string(vcs, "revision");
-        }
-    }
-    let all = list(materials);
-    out.materials_total = all.len();
-    out.materials = all
-        .iter()
-        .take(MAX_ATTESTATION_ITEMS)
-        .map(|m| Material {
-            uri: string(m, "uri"),
-            digests: digests(m.get("digest")),
-        })
-        .collect();
-    if let Some(params) = args_at {
-        if let Some(f) = string(params, "frontend") {
-            out.args.push(("frontend".into(), f));
-        }
-        if let Some(args) = params.get("args").and_then(Value::as_object) {
-            for (k, v) in args.iter().take(MAX_ATTESTATION_ITEMS) {
-                if let Some(v) = v.as_str() {
-                    out.args.push((k.clone(), v.to_string()));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// An SPDX 2.x or CycloneDX JSON document's packages.
-fn sbom(doc: Body) -> Option<Sbom> {
-    if let Some(version) = doc.spdx_version {
-        let all = doc.packages.unwrap_or_default();
-        let total = all.len();
-        let packages = all
-            .into_iter()
-            .take(MAX_ATTESTATION_ITEMS)
-            .filter_map(|p| {
-                let purl = p
-                    .external_refs
-                    .into_iter()
-                    .find(|r| r.reference_type.as_deref() == Some("purl"))
-                    .and_then(|r| r.reference_locator);
-                let license = [p.license_concluded, p.license_declared]
-                    .into_iter()
-                    .flatten()
-                    .find(|l| l != "NOASSERTION" && l != "NONE");
-                Some(Package {
-                    name: p.name?,
-                    version: p.version_info,
-                    purl,
-                    license,
-                })
-            })
-            .collect();
-        return Some(Sbom {
-            format: version,
-            packages,
-            total,
-        });
-    }
-    if doc.bom_format.as_deref() == Some("CycloneDX") {
-        let all = doc.components.unwrap_or_default();
-        let total = all.len();
-        let packages = all
-            .into_iter()
-            .take(MAX_ATTESTATION_ITEMS)
-            .filter_map(|c| {
-                let licenses: Vec<String> = c
-                    .licenses
-                    .into_iter()
-                    .filter_map(|l| {
-                        l.expression
-                            .or_else(|| l.license.and_then(|x| x.id.or(x.name)))
-                    })
-                    .collect();
-                Some(Package {
-                    name: c.name?,
-                    version: c.version,
-                    purl: c.purl,
-                    license: (!licenses.is_empty()).then(|| licenses.join(" OR ")),
-                })
-            })
-            .collect();
-        let version = doc.spec_version.unwrap_or_else(|| "?".into());
-        return Some(Sbom {
-            format: format!("CycloneDX {version}"),
-            packages,
-            total,
-        });
-    }
-    None
 }
 
 fn claims(critical: &Value, optional: Option<&Value>) -> Claims {
@@ -659,41 +390,4 @@ pub fn read_image<R: Read + Seek>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_decodes_and_refuses_junk() {
-        assert_eq!(base64("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(base64("aGVsbG8").unwrap(), b"hello");
-        assert!(base64("a*b").is_none());
-    }
-
-    #[test]
-    fn a_dsse_envelope_holds_a_statement() {
-        // {"predicateType":"https://slsa.dev/provenance/v1","subject":[]}
-        let inner = br#"{"predicateType":"https://slsa.dev/provenance/v1","subject":[],"predicate":{"runDetails":{"builder":{"id":"b"}}}}"#;
-        let mut enc = String::new();
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        for chunk in inner.chunks(3) {
-            let n =
-                chunk.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
-            for k in 0..=chunk.len() {
-                enc.push(A[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            }
-        }
-        let env = serde_json::json!({"payloadType": "application/vnd.in-toto+json", "payload": enc, "signatures": []});
-        let mut says = BlobSays::default();
-        parse(
-            serde_json::from_value(env).unwrap(),
-            &mut says,
-            &Location::default,
-        );
-        assert_eq!(says.signed.as_deref(), Some(NOT_VERIFIED));
-        assert_eq!(
-            says.predicate_type.as_deref(),
-            Some("https://slsa.dev/provenance/v1")
-        );
-        assert_eq!(says.provenance.unwrap().builder_id.as_deref(), Some("b"));
-    }
-}
+mod tests;
