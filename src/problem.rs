@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
 
+mod budget;
+mod location;
+
+pub(crate) use budget::{ProblemBudget, Unlisted};
+pub use location::Location;
+
 /// Why a dissection could not start or finish at all.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -339,125 +345,6 @@ impl PartialEq<str> for Code {
     }
 }
 
-/// Where a problem happened. Every field is optional; fill in what is known.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Location {
-    /// A member of the outer archive, or a path inside a layer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entry: Option<String>,
-    /// A byte offset: in the outer archive, or in the uncompressed layer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset: Option<u64>,
-    /// The digest of the blob concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub digest: Option<Digest>,
-    /// Index into the report's images.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<usize>,
-    /// Index into that image's layers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub layer: Option<usize>,
-}
-
-impl Location {
-    /// Names a member of the outer archive, or a path inside a layer.
-    pub fn entry(entry: impl Into<String>) -> Location {
-        Location {
-            entry: Some(entry.into()),
-            ..Location::default()
-        }
-    }
-
-    /// Adds a byte offset.
-    pub fn at(mut self, offset: u64) -> Location {
-        self.offset = Some(offset);
-        self
-    }
-
-    /// Names a path inside a layer (raw bytes, shown lossily).
-    pub fn entry_path(mut self, raw: &[u8]) -> Location {
-        self.entry = Some(String::from_utf8_lossy(raw).into_owned());
-        self
-    }
-
-    /// Adds the digest of the blob concerned, if known.
-    pub fn digest(mut self, digest: Option<&Digest>) -> Location {
-        self.digest = digest.cloned();
-        self
-    }
-}
-
-/// Problems of one list (a layer's, a merged filesystem's) past
-/// [`MAX_LAYER_PROBLEMS`](crate::limits::MAX_LAYER_PROBLEMS): counted, not
-/// listed, and said in one `limit` problem at the end.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Unlisted(usize);
-
-impl Unlisted {
-    /// Lists the problem `make` makes while `problems` are fewer than the
-    /// limit; counts it past that.
-    pub(crate) fn push(&mut self, problems: &mut Vec<Problem>, make: impl FnOnce() -> Problem) {
-        if problems.len() >= crate::limits::MAX_LAYER_PROBLEMS {
-            self.0 += 1;
-        } else {
-            problems.push(make());
-        }
-    }
-
-    /// The `limit` problem saying how many of `what` were not listed, if
-    /// any were not.
-    pub(crate) fn said(&self, what: &str, at: Location) -> Option<Problem> {
-        use crate::limits::limit;
-        (self.0 > 0).then(|| {
-            Problem::new(
-                limit!(
-                    MAX_LAYER_PROBLEMS,
-                    format!("the problems listed for {what} ({} more found)", self.0)
-                ),
-                at,
-            )
-        })
-    }
-}
-
-/// How many layer problems a reader has listed, against
-/// [`MAX_PROBLEMS`](crate::limits::MAX_PROBLEMS).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ProblemBudget {
-    listed: usize,
-}
-
-impl ProblemBudget {
-    /// A budget of which `problems` are spent already.
-    pub(crate) fn spent<'a>(problems: impl IntoIterator<Item = &'a Problem>) -> ProblemBudget {
-        ProblemBudget {
-            listed: problems.into_iter().count(),
-        }
-    }
-
-    /// Lists what the budget leaves of `problems` (a layer's); the rest are
-    /// counted in one `limit` problem. A list cut once is left as it is.
-    pub(crate) fn admit(&mut self, problems: &mut Vec<Problem>) {
-        use crate::limits::{limit, MAX_PROBLEMS};
-        let cut = problems
-            .iter()
-            .any(|p| p.code == Code::Limit && p.message.contains("MAX_PROBLEMS"));
-        let room = MAX_PROBLEMS.saturating_sub(self.listed);
-        if !cut && problems.len() > room {
-            let more = problems.len() - room;
-            problems.truncate(room);
-            problems.push(Problem::new(
-                limit!(
-                    MAX_PROBLEMS,
-                    format!("the problems listed for all layers ({more} more found in this one)")
-                ),
-                Location::default(),
-            ));
-        }
-        self.listed += problems.len();
-    }
-}
-
 /// A problem as reported: the fault's message and code, its severity, and
 /// where it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -505,71 +392,5 @@ impl Severity {
     }
 }
 
-impl Location {
-    /// "entry x, offset 512, digest sha256:…, image 0, layer 1", or None
-    /// when nothing is known; `short` abbreviates the digest.
-    pub fn describe(&self, short: bool) -> Option<String> {
-        let mut at = Vec::new();
-        if let Some(e) = &self.entry {
-            at.push(format!("entry {e}"));
-        }
-        if let Some(o) = self.offset {
-            at.push(format!("offset {o}"));
-        }
-        if let Some(d) = &self.digest {
-            at.push(match short {
-                true => format!("digest {}", d.labelled_short()),
-                false => format!("digest {d}"),
-            });
-        }
-        if let Some(i) = self.image {
-            at.push(format!("image {i}"));
-        }
-        if let Some(i) = self.layer {
-            at.push(format!("layer {i}"));
-        }
-        (!at.is_empty()).then(|| at.join(", "))
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_serialise_as_their_stable_names() {
-        for fault in [
-            Fault::NotATar { found: "x".into() },
-            Fault::DiffIdCount {
-                found: 1,
-                expected: 2,
-            },
-            Fault::NoEndOfArchive,
-            Fault::UnsafeName {
-                name: "../x".into(),
-                why: "climbs",
-            },
-        ] {
-            let code = fault.code();
-            let json = serde_json::to_string(&code).unwrap();
-            assert_eq!(json, format!("\"{}\"", code.as_str()));
-            assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), code);
-        }
-        assert_eq!(Fault::NotATar { found: "x".into() }.code(), "not_a_tar");
-    }
-
-    #[test]
-    fn messages_say_found_and_expected() {
-        let p = Problem::new(
-            Fault::HistoryMismatch {
-                found: 3,
-                expected: 2,
-            },
-            Location::entry("manifest.json").at(512),
-        );
-        assert_eq!(p.severity, Severity::Warning);
-        assert!(p.message.contains("has 3"));
-        assert!(p.message.contains("should have 2"));
-        assert!(p.to_line().contains("entry manifest.json, offset 512"));
-    }
-}
+mod tests;
