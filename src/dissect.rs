@@ -1,6 +1,6 @@
 //! The pipeline: source → archive → images → layers → tree, reported as
-//! events to a sink as each fact becomes known. This module holds the
-//! events, the options, the result, and the seekable read; the one-pass
+//! events to a sink as each fact becomes known (`event.rs`). This module
+//! holds the options, the result, and the seekable read; the one-pass
 //! read of a source that cannot seek is `stream.rs`, and both share the
 //! steps below (`read_at`, `deliver`, `close`).
 
@@ -13,94 +13,17 @@ use crate::detect::{sniff, Compression, Sniffed};
 use crate::entry::Entry;
 use crate::image::{assign_blobs, find_images};
 use crate::layer::{self, Expect, LayerFacts};
-use crate::limits::{limit, MAX_ENTRIES};
 use crate::problem::{Error, Fault, Location, Problem, ProblemBudget};
-use crate::report::{ArchiveInfo, Image, Report};
+use crate::report::Report;
 use crate::report_file::{report_version, RecordedFiles};
 use crate::share::{cost, inflated_hints, Share};
 use crate::source::{read_up_to, Counted};
 use crate::stream::dissect_stream;
 use crate::tree;
 
-/// What a dissection reports, as it happens.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Event<'a> {
-    /// The outer archive has been indexed (or, in one pass, fully read).
-    Archive(&'a ArchiveInfo),
-    /// An image's manifest, config and history are known; its layers are
-    /// not read yet (with a seekable source, no layer has been streamed).
-    Image {
-        /// Its index in the report's images.
-        index: usize,
-        /// The image, layers not read.
-        image: &'a Image,
-    },
-    /// A layer blob is about to be read.
-    LayerStarted {
-        /// Which blob of the dissection ([`Dissection::blobs`]).
-        blob: usize,
-        /// Its member path in the outer archive.
-        path: &'a str,
-        /// Its bytes.
-        size: u64,
-    },
-    /// Bytes of the source read so far, of `total` when known; `inflated`
-    /// is the bytes of uncompressed layer streams walked so far (which a
-    /// compressed layer can make far larger than `read`).
-    Progress {
-        /// Bytes of the source read.
-        read: u64,
-        /// Bytes of the source, when known.
-        total: Option<u64>,
-        /// Bytes of uncompressed layer streams walked.
-        inflated: u64,
-    },
-    /// A layer blob has been read.
-    LayerDone {
-        /// Which blob of the dissection.
-        blob: usize,
-        /// Its member path in the outer archive.
-        path: &'a str,
-        /// What reading it found.
-        facts: &'a LayerFacts,
-        /// Its tar members (none when entries are not kept).
-        entries: &'a [Entry],
-    },
-    /// A member of a one-pass read (a compressed archive) was hashed and
-    /// walked: a layer, most likely, whose number comes once the manifest
-    /// naming it is read (it may come last). [`Event::LayerDone`] follows
-    /// for each member that turns out to be a layer.
-    MemberRead {
-        /// Its path in the outer archive.
-        path: &'a str,
-        /// What reading it found.
-        facts: &'a LayerFacts,
-    },
-    /// A problem with the archive as a whole.
-    Problem(&'a Problem),
-    /// Everything is read; the report is complete.
-    Finished(&'a Report),
-}
-
-/// Receives events.
-pub trait Sink {
-    /// Takes one event.
-    fn event(&mut self, event: Event<'_>);
-}
-
-/// A sink that ignores everything.
-pub struct Quiet;
-
-impl Sink for Quiet {
-    fn event(&mut self, _: Event<'_>) {}
-}
-
-impl<F: FnMut(Event<'_>)> Sink for F {
-    fn event(&mut self, event: Event<'_>) {
-        self(event)
-    }
-}
+pub use crate::event::{Event, Quiet, Sink};
+pub(crate) use crate::keep::Keep;
+pub(crate) use crate::progress::Progress;
 
 /// Dissection options.
 #[derive(Debug, Clone)]
@@ -253,48 +176,6 @@ impl Dissection {
     }
 }
 
-pub(crate) struct Progress {
-    counter: Rc<Cell<u64>>,
-    total: Option<u64>,
-    step: u64,
-    last: u64,
-    inflated: u64,
-    last_inflated: u64,
-}
-
-impl Progress {
-    pub(crate) fn new(counter: Rc<Cell<u64>>, total: Option<u64>, step: u64) -> Progress {
-        Progress {
-            counter,
-            total,
-            step,
-            last: 0,
-            inflated: 0,
-            last_inflated: 0,
-        }
-    }
-
-    /// Told of `n` more bytes of an uncompressed layer stream.
-    pub(crate) fn inflate(&mut self, n: u64, sink: &mut dyn Sink) {
-        self.inflated += n;
-        self.tick(sink, false);
-    }
-
-    pub(crate) fn tick(&mut self, sink: &mut dyn Sink, force: bool) {
-        let read = self.counter.get();
-        if force || read >= self.last + self.step || self.inflated >= self.last_inflated + self.step
-        {
-            self.last = read;
-            self.last_inflated = self.inflated;
-            sink.event(Event::Progress {
-                read,
-                total: self.total,
-                inflated: self.inflated,
-            });
-        }
-    }
-}
-
 /// Whether [`dissect`] reads a source that begins with `head` (its first
 /// 512 bytes) in one pass, as [`dissect_stream`] does: a compressed
 /// archive, or a report file that is not compressed.
@@ -441,50 +322,6 @@ pub(crate) fn deliver(
         inflated: None,
         facts: Some(facts),
         entries: if keep.on { entries } else { Vec::new() },
-    }
-}
-
-/// Which layers' entries a reader keeps: all, within [`MAX_ENTRIES`] for
-/// the reader (a share counts its own), or none when not asked to.
-pub(crate) struct Keep {
-    on: bool,
-    entries: usize,
-    full: bool,
-    problems: ProblemBudget,
-}
-
-impl Keep {
-    pub(crate) fn new(on: bool) -> Keep {
-        Keep {
-            on,
-            entries: 0,
-            full: false,
-            problems: ProblemBudget::default(),
-        }
-    }
-
-    /// The entries to report and keep for a layer: none once the budget is
-    /// spent, and the layer that spends it says so.
-    pub(crate) fn admit(&mut self, facts: &mut LayerFacts, entries: Vec<Entry>) -> Vec<Entry> {
-        self.problems.admit(&mut facts.problems);
-        if !self.on {
-            return entries;
-        }
-        if !self.full && self.entries.saturating_add(entries.len()) > MAX_ENTRIES {
-            self.full = true;
-            facts.problems.push(Problem::new(
-                limit!(
-                    MAX_ENTRIES,
-                    format!("the entries kept, with this layer's {} more", entries.len())
-                ),
-                Location::default(),
-            ));
-        }
-        if self.full {
-            return Vec::new();
-        }
-        self.entries += entries.len();
-        entries
     }
 }
 
