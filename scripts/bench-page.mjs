@@ -64,9 +64,14 @@ const servers = await Promise.all(dists.map((d) => serve(d)));
 
 // CPU time (s) all cores have been busy since boot, from /proc/stat:
 // user, nice, system, irq and softirq (not idle or iowait)
+// (NaN where there is no /proc, so the figure reads "NaN", not a crash)
 const busy = () => {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return (f[0] + f[1] + f[2] + f[5] + f[6]) / 100;
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f[0] + f[1] + f[2] + f[5] + f[6]) / 100;
+  } catch {
+    return NaN;
+  }
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = (cmd, args) => {
